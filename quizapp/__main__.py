@@ -1,0 +1,5 @@
+"""`python -m quizapp`."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,27 @@
+"""The bank: the YAML format, its validated models, and the loader that locates every problem.
+
+Never imports Textual.
+"""
+
+from .loader import Bank, LoadResult, Source, load_bank, question_files, validate_paths
+from .models import Domain, ExamSettings, Manifest, Option, Question, Requirement, SimLink, Trap
+from .problems import Problem, summary
+
+__all__ = [
+    "Bank",
+    "Domain",
+    "ExamSettings",
+    "LoadResult",
+    "Manifest",
+    "Option",
+    "Problem",
+    "Question",
+    "Requirement",
+    "SimLink",
+    "Source",
+    "Trap",
+    "load_bank",
+    "question_files",
+    "summary",
+    "validate_paths",
+]

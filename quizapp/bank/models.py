@@ -1,0 +1,152 @@
+"""The bank's data model: bank.yaml and question files, exactly as QUESTION_FORMAT.md names them.
+
+These models check the shape of one document (types, ranges, required fields, unknown keys).
+Rules that span documents or need the registry (an answer naming an option, a known domain,
+a known simulation) live in :mod:`quizapp.bank.rules`, so that each can be located precisely.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+OptionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=16)]
+Line = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\n]*\S[^\n]*$")]
+Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+
+OPTION_LETTERS = "ABCDEFGH"
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are refused (the loader turns them into 'did you mean' problems)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class SimLink(Strict):
+    """A link to a simulation, optionally with parameters and a label for the button."""
+
+    id: str = Field(description="The simulation's id, as `quizapp sim list` prints it.")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Parameter overrides, checked against the simulation's own."
+    )
+    label: str | None = Field(default=None, description="What the link says, e.g. 'Watch the gradient vanish'.")
+
+
+def _sim_link(value: Any) -> Any:
+    """Accept the short form (a bare id string) for a simulation link."""
+    return {"id": value} if isinstance(value, str) else value
+
+
+SimRef = Annotated[SimLink, BeforeValidator(_sim_link)]
+
+
+class Requirement(Strict):
+    """A constraint the scenario sets; options name the ones they break in `violates`."""
+
+    id: Slug = Field(description="Slug that options refer to in `violates`.")
+    text: Text = Field(description="The constraint, one sentence.")
+
+
+class Option(Strict):
+    """One answer option, with why it is right or wrong."""
+
+    id: OptionId | None = Field(default=None, description="Defaults to A, B, C ... by position.")
+    text: Text = Field(description="The option as the learner reads it (markdown, $math$).")
+    why: Text = Field(description="Why this option is right, or exactly why it is wrong.")
+    violates: list[Slug] = Field(default_factory=list, description="Requirement ids this option breaks.")
+    sim: SimRef | None = Field(default=None, description="The simulation that proves the point.")
+
+
+class Trap(Strict):
+    """A misconception worth naming."""
+
+    title: Line = Field(description="The trap's name, one line.")
+    text: Text = Field(description="What people get wrong, and the precise version.")
+    sim: SimRef | None = Field(default=None, description="A simulation that shows the trap.")
+
+
+class Question(Strict):
+    """One scenario question."""
+
+    id: Slug = Field(description="Unique in the bank; progress is keyed on it, so keep it stable.")
+    title: Line = Field(description="A one-line title.")
+    domain: Slug = Field(description="A domain id declared in bank.yaml.")
+    tags: list[Slug] = Field(default_factory=list, description="Free tags for filtering study sessions.")
+    difficulty: int = Field(default=3, ge=1, le=5, description="1 (recall) .. 5 (expert).")
+    scenario: Text = Field(description="The situation, in markdown; $inline$ and $$display$$ math allowed.")
+    requirements: list[Requirement] = Field(default_factory=list, description="The constraints the scenario sets.")
+    prompt: Line = Field(description="The line the learner answers.")
+    options: list[Option] = Field(min_length=2, max_length=8, description="2 to 8 options.")
+    answer: OptionId | list[OptionId] = Field(description="One option id, or a list of ids for 'choose N'.")
+    explanation: Text = Field(description="The expert's analysis, in markdown.")
+    traps: list[Trap] = Field(default_factory=list, description="Misconceptions worth naming.")
+    in_practice: Text | None = Field(default=None, description="How the exam answer meets production reality.")
+    references: list[Text] = Field(default_factory=list, description="Paper and section/table, or a URL.")
+    sims: list[SimRef] = Field(default_factory=list, description="More simulations for the question as a whole.")
+
+    @property
+    def option_ids(self) -> list[str]:
+        """Each option's id, defaulting to A, B, C ... by position."""
+        return [o.id or OPTION_LETTERS[i] for i, o in enumerate(self.options)]
+
+    @property
+    def answers(self) -> frozenset[str]:
+        """The correct option ids as a set (one for single-answer questions)."""
+        return frozenset([self.answer] if isinstance(self.answer, str) else self.answer)
+
+    @property
+    def multiple(self) -> bool:
+        """Whether this is a 'choose N' question."""
+        return isinstance(self.answer, list)
+
+    def is_correct(self, chosen: frozenset[str] | set[str]) -> bool:
+        """All-or-nothing scoring: right when the chosen ids are exactly the answers."""
+        return frozenset(chosen) == self.answers
+
+    def option(self, option_id: str) -> Option:
+        """The option with this id."""
+        return self.options[self.option_ids.index(option_id)]
+
+    def all_sim_links(self) -> list[SimLink]:
+        """Every simulation this question links, options first, without repeats of the same id+params."""
+        links = [o.sim for o in self.options if o.sim] + [t.sim for t in self.traps if t.sim] + list(self.sims)
+        seen: set[tuple[str, str]] = set()
+        unique = []
+        for link in links:
+            key = (link.id, repr(sorted(link.params.items())))
+            if key not in seen:
+                seen.add(key)
+                unique.append(link)
+        return unique
+
+
+class ExamSettings(Strict):
+    """Practice-exam defaults."""
+
+    questions: int = Field(default=20, ge=1, le=500, description="How many questions an exam draws.")
+    minutes: int = Field(default=30, ge=1, le=600, description="The time limit in minutes.")
+    pass_percent: int = Field(default=70, ge=0, le=100, description="The pass mark, 0..100.")
+
+
+class Domain(Strict):
+    """A topic area; exams draw questions in proportion to the weights."""
+
+    id: Slug = Field(description="Slug that questions name in `domain`.")
+    title: Line = Field(description="The domain's title.")
+    weight: float = Field(default=1, gt=0, description="Relative share of exam questions, > 0.")
+
+
+class Manifest(Strict):
+    """bank.yaml: the bank's title, exam settings and domains."""
+
+    title: Line = Field(description="The bank's title.")
+    description: str | None = Field(default=None, description="Markdown shown on the home screen.")
+    exam: ExamSettings = Field(default_factory=ExamSettings, description="Practice-exam defaults.")
+    domains: list[Domain] = Field(min_length=1, description="At least one domain.")
+
+    def domain(self, domain_id: str) -> Domain | None:
+        """The domain with this id, or None."""
+        return next((d for d in self.domains if d.id == domain_id), None)

@@ -1,0 +1,38 @@
+"""A progress bar on stderr for headless runs that last longer than a moment (stdout stays clean)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, TextIO
+
+DELAY_S = 0.4
+"""Runs shorter than this show no bar at all."""
+
+
+class StderrProgress:
+    """Draws ``label [#####.....]  52%  message`` on one terminal line, only when stderr is a terminal."""
+
+    def __init__(self, label: str, stream: TextIO | None = None, width: int = 24) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.started = time.monotonic()
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.drawn = False
+
+    def update(self, frame: Any) -> None:
+        """Redraw for a frame (anything with ``progress`` and ``message``)."""
+        if not self.enabled or time.monotonic() - self.started < DELAY_S:
+            return
+        done = int(self.width * max(0.0, min(1.0, frame.progress)))
+        bar = "#" * done + "." * (self.width - done)
+        self.stream.write(f"\r\x1b[2K{self.label} [{bar}] {frame.progress:4.0%}  {frame.message[:40]}")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        """Clear the bar's line."""
+        if self.drawn:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()

@@ -1,0 +1,172 @@
+"""SQLite persistence: study sessions and every answer a learner gives, committed as it is given.
+
+WAL journaling and a busy timeout let two processes write at once without losing rows or failing
+on a locked database. The schema is versioned; migrations run in order from the first version.
+Never imports Textual.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+DB_NAME = "quizapp.sqlite3"
+BUSY_TIMEOUT_MS = 30_000
+
+MIGRATIONS: list[str] = [
+    # version 1: study sessions and answers
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        mode TEXT NOT NULL,
+        bank TEXT NOT NULL,
+        started REAL NOT NULL,
+        ended REAL
+    );
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER REFERENCES sessions(id),
+        question_id TEXT NOT NULL,
+        chosen TEXT NOT NULL,
+        correct INTEGER NOT NULL,
+        seconds REAL NOT NULL,
+        mode TEXT NOT NULL,
+        answered_at REAL NOT NULL
+    );
+    CREATE INDEX answers_by_question ON answers(question_id);
+    """,
+]
+
+
+class StoreError(RuntimeError):
+    """The data file cannot be opened or written; the message says which file and why."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer as stored."""
+
+    id: int
+    session_id: int | None
+    question_id: str
+    chosen: tuple[str, ...]
+    correct: bool
+    seconds: float
+    mode: str
+    answered_at: float
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A learner's record on one question."""
+
+    attempts: int
+    correct: int
+    last_correct: bool
+
+
+class Store:
+    """The learner's history in one SQLite file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the data file {self.path}: {exc}") from None
+
+    @classmethod
+    def in_dir(cls, data_dir: Path | str) -> Store:
+        """The store in a data directory."""
+        return cls(Path(data_dir) / DB_NAME)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One committed transaction; BEGIN IMMEDIATE takes the write lock up front (waits, never fails)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._write() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise StoreError(f"{self.path} was written by a newer quizapp (schema {version})")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open file."""
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def start_session(self, mode: str, bank: str) -> int:
+        """Open a study session and return its id."""
+        with self._write() as db:
+            cur = db.execute("INSERT INTO sessions(mode, bank, started) VALUES (?, ?, ?)", (mode, bank, time.time()))
+            return int(cur.lastrowid or 0)
+
+    def end_session(self, session_id: int) -> None:
+        """Mark a session as ended."""
+        with self._write() as db:
+            db.execute("UPDATE sessions SET ended = ? WHERE id = ?", (time.time(), session_id))
+
+    def record_answer(
+        self,
+        question_id: str,
+        chosen: Iterable[str],
+        correct: bool,
+        seconds: float,
+        *,
+        mode: str = "study",
+        session_id: int | None = None,
+    ) -> int:
+        """Store one answer, committed before this returns; the row's id."""
+        picked = json.dumps(sorted(chosen))
+        with self._write() as db:
+            cur = db.execute(
+                "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (session_id, question_id, picked, int(correct), float(seconds), mode, time.time()),
+            )
+            return int(cur.lastrowid or 0)
+
+    def answers(self, question_id: str | None = None) -> list[Answer]:
+        """Every stored answer (or those to one question), oldest first."""
+        sql = "SELECT id, session_id, question_id, chosen, correct, seconds, mode, answered_at FROM answers"
+        rows = (
+            self.db.execute(sql + " WHERE question_id = ? ORDER BY id", (question_id,))
+            if question_id
+            else self.db.execute(sql + " ORDER BY id")
+        )
+        return [Answer(r[0], r[1], r[2], tuple(json.loads(r[3])), bool(r[4]), r[5], r[6], r[7]) for r in rows]
+
+    def progress(self) -> dict[str, Progress]:
+        """Per question id: attempts, how many were right, and whether the latest was."""
+        rows = self.db.execute(
+            "SELECT question_id, COUNT(*), SUM(correct),"
+            " (SELECT a2.correct FROM answers a2 WHERE a2.question_id = a.question_id ORDER BY a2.id DESC LIMIT 1)"
+            " FROM answers a GROUP BY question_id"
+        )
+        return {r[0]: Progress(int(r[1]), int(r[2] or 0), bool(r[3])) for r in rows}
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()

@@ -1,0 +1,113 @@
+"""A study session: questions one at a time, feedback after each answer, every answer recorded.
+
+Pure logic: the UI drives it, a ``record`` callback persists each answer the moment it is given,
+and the clock is injected so tests need no sleeps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..bank.models import Question
+
+Recorder = Callable[["AnswerResult"], None]
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """One submitted answer and how it was judged."""
+
+    question: Question
+    chosen: frozenset[str]
+    correct: bool
+    seconds: float
+
+
+class NothingChosen(ValueError):
+    """Raised when submitting without choosing an option."""
+
+
+def select(questions: Sequence[Question], domain: str | None = None, tag: str | None = None) -> list[Question]:
+    """The questions of a domain and/or with a tag, in bank order."""
+    return [q for q in questions if (domain is None or q.domain == domain) and (tag is None or tag in q.tags)]
+
+
+class StudySession:
+    """Walks a list of questions; choosing, submitting (judged and recorded) and moving on."""
+
+    def __init__(
+        self,
+        questions: Sequence[Question],
+        *,
+        record: Recorder | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not questions:
+            raise ValueError("a study session needs at least one question")
+        self.questions = list(questions)
+        self.index = 0
+        self.selection: set[str] = set()
+        self.results: list[AnswerResult] = []
+        self.submitted: AnswerResult | None = None
+        self._record = record
+        self._clock = clock
+        self._shown_at = clock()
+
+    @property
+    def current(self) -> Question:
+        """The question on screen."""
+        return self.questions[self.index]
+
+    @property
+    def position(self) -> str:
+        """'3 / 12'."""
+        return f"{self.index + 1} / {len(self.questions)}"
+
+    @property
+    def is_last(self) -> bool:
+        """Whether the current question is the last one."""
+        return self.index == len(self.questions) - 1
+
+    def toggle(self, option_id: str) -> None:
+        """Choose an option: replaces the choice on single-answer questions, toggles on 'choose N'."""
+        if self.submitted is not None:
+            return
+        if option_id not in self.current.option_ids:
+            raise KeyError(option_id)
+        if not self.current.multiple:
+            self.selection = {option_id}
+        elif option_id in self.selection:
+            self.selection.discard(option_id)
+        else:
+            self.selection.add(option_id)
+
+    def submit(self) -> AnswerResult:
+        """Judge the current choice (all or nothing), record it, and return the result."""
+        if self.submitted is not None:
+            return self.submitted
+        if not self.selection:
+            raise NothingChosen("choose an option first")
+        chosen = frozenset(self.selection)
+        result = AnswerResult(self.current, chosen, self.current.is_correct(chosen), self._clock() - self._shown_at)
+        if self._record is not None:
+            self._record(result)  # persisted before the learner sees the verdict
+        self.submitted = result
+        self.results.append(result)
+        return result
+
+    def advance(self) -> bool:
+        """Move to the next question; False when there is none."""
+        if self.is_last:
+            return False
+        self.index += 1
+        self.selection = set()
+        self.submitted = None
+        self._shown_at = self._clock()
+        return True
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """(correct, answered) so far."""
+        return sum(r.correct for r in self.results), len(self.results)

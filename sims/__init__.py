@@ -1,0 +1,46 @@
+"""Simulations that prove the bank's claims by computing them (NumPy, or CuPy on a CUDA GPU).
+
+Public API: the contract (:class:`Simulation`, :class:`Frame`, :class:`Verdict`, :class:`Series`,
+:class:`SimParams`, :class:`PlotSpec`), the registry (:func:`get`, :func:`ids`,
+:func:`all_simulations`, :func:`register`), and :func:`run_simulation`.
+This package never imports Textual or quizapp.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from .backend import BACKENDS, BackendUnavailable, resolve, synchronize, to_host
+from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict, fit_slope
+from .registry import UnknownSimulation, all_simulations, get, ids, register, suggest
+from .runner import Cancelled, RunResult, SimulationFailed, run_simulation
+
+# Each module registers the simulations it defines when imported.
+_MODULES = ("recurrence", "reach", "capacity")
+for _name in _MODULES:
+    import_module(f"{__name__}.{_name}")
+
+__all__ = [
+    "BACKENDS",
+    "BackendUnavailable",
+    "Cancelled",
+    "Frame",
+    "PlotSpec",
+    "RunResult",
+    "Series",
+    "SimParams",
+    "Simulation",
+    "SimulationFailed",
+    "UnknownSimulation",
+    "Verdict",
+    "all_simulations",
+    "fit_slope",
+    "get",
+    "ids",
+    "register",
+    "resolve",
+    "run_simulation",
+    "suggest",
+    "synchronize",
+    "to_host",
+]

@@ -1,0 +1,198 @@
+"""Capacity: what a layer's weight count depends on.
+
+``fc-flat-sequence`` counts the weights of a fully connected layer over a flattened n x d sequence
+against those of self-attention's four projections, over a range of n, and checks that the first
+grows as n^2 (and is tied to one n) while the second does not depend on n at all.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict, fit_slope
+from .registry import register
+
+ALLOC_CAP = 1 << 22
+"""Largest weight count actually allocated (float32, 16 MiB); larger layers are counted by shape."""
+SLOPE_TOL = 0.02
+
+
+class FlatFC:
+    """A dense layer over the flattened sequence: y = W · vec(x), reshaped back to (n, d)."""
+
+    def __init__(self, n: int, d: int) -> None:
+        self.n, self.d = n, d
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape of every weight array (biases aside)."""
+        return {"W": (self.n * self.d, self.n * self.d)}
+
+    def build(self, xp: Any, rng: np.random.Generator) -> dict[str, Any]:
+        """Allocate the weights, small random float32 values."""
+        return {
+            name: xp.asarray(rng.standard_normal(shape, dtype=np.float32) / math.sqrt(shape[-1]))
+            for name, shape in self.shapes().items()
+        }
+
+    def forward(self, weights: dict[str, Any], x: Any) -> Any:
+        """(n, d) -> (n, d); any other n is a shape mismatch in the matmul."""
+        return (weights["W"] @ x.reshape(-1)).reshape(self.n, self.d)
+
+
+class SelfAttention:
+    """One attention head of width d: Q, K, V and output projections, (n, d) -> (n, d) for any n."""
+
+    def __init__(self, d: int) -> None:
+        self.d = d
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape of every weight array (biases aside); no n anywhere."""
+        return {name: (self.d, self.d) for name in ("W_q", "W_k", "W_v", "W_o")}
+
+    def build(self, xp: Any, rng: np.random.Generator) -> dict[str, Any]:
+        """Allocate the weights, small random float32 values."""
+        return {
+            name: xp.asarray(rng.standard_normal(shape, dtype=np.float32) / math.sqrt(self.d))
+            for name, shape in self.shapes().items()
+        }
+
+    def forward(self, weights: dict[str, Any], x: Any, xp: Any) -> Any:
+        """Softmax(QK^T / sqrt d) V W_o for x of shape (n, d)."""
+        q, k, v = x @ weights["W_q"], x @ weights["W_k"], x @ weights["W_v"]  # (n, d) each
+        scores = q @ k.T / math.sqrt(self.d)  # (n, n)
+        scores = xp.exp(scores - scores.max(axis=1, keepdims=True))
+        return (scores / scores.sum(axis=1, keepdims=True)) @ v @ weights["W_o"]  # (n, d)
+
+
+def count(shapes: dict[str, tuple[int, ...]]) -> int:
+    """Total number of weights in arrays of these shapes."""
+    return sum(math.prod(shape) for shape in shapes.values())
+
+
+class CapacityParams(SimParams):
+    """Model width and the range of sequence lengths."""
+
+    d: int = Field(64, ge=1, le=256, description="Model width d (features per position).")
+    n_min: int = Field(16, ge=1, le=65536, description="Shortest sequence length counted.")
+    n_max: int = Field(4096, ge=1, le=65536, description="Longest sequence length counted.")
+    points: int = Field(10, ge=1, le=32, description="How many lengths between n_min and n_max.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the weights and inputs allocated.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CapacityParams:
+        if self.n_min > self.n_max:
+            raise ValueError("n_min must not exceed n_max")
+        return self
+
+
+@register
+class FcFlatSequence(Simulation):
+    """Weights of a flat fully connected layer vs self-attention, counted over sequence lengths."""
+
+    id = "fc-flat-sequence"
+    title = "A fully connected layer over a flattened sequence"
+    claim = (
+        "A fully connected layer over a flattened n x d sequence needs (n*d)^2 weights, growing with "
+        "the square of n and fixed to one length, while self-attention's 4d^2 projection weights do not "
+        "depend on n and are fewer."
+    )
+    Params = CapacityParams
+    counter = {"n_min": 1, "n_max": 1}
+    plot = PlotSpec(x_label="sequence length n", y_label="weights", log_x=True, log_y=True)
+    explains = (
+        "The run builds both layers and counts their weight arrays: the flat layer's single matrix is "
+        "(nd) x (nd), so its size has log-log slope 2 in n, while Q, K, V and the output projection are "
+        "d x d whatever the length. It also feeds each layer a sequence one position longer than it was "
+        "built for: the flat layer cannot take it, attention can. At n = 1 the flat layer is just a d x d "
+        "matrix, smaller than attention's four."
+    )
+
+    def run(self, params: CapacityParams, xp: Any) -> Iterator[Frame]:
+        d = params.d
+        lengths = np.unique(np.geomspace(params.n_min, params.n_max, params.points).round().astype(int))
+        yield Frame(0.0, f"counting weights for n = {lengths[0]}..{lengths[-1]}, d = {d}")
+
+        rng = np.random.default_rng(params.seed)
+        attention = SelfAttention(d)
+        fc_counts = np.zeros(lengths.size)  # (m,)
+        att_counts = np.zeros(lengths.size)  # (m,)
+        allocated = mismatched = 0
+        for i, n in enumerate(lengths):
+            fc = FlatFC(int(n), d)
+            fc_counts[i], att_counts[i] = count(fc.shapes()), count(attention.shapes())
+            if fc_counts[i] <= ALLOC_CAP:  # small enough to build: the allocated sizes must agree
+                built = sum(int(w.size) for w in fc.build(xp, rng).values())
+                mismatched += built != fc_counts[i]
+                allocated += 1
+            yield Frame(
+                0.9 * (i + 1) / lengths.size,
+                f"n = {n}: flat FC {fc_counts[i]:.3g} weights, attention {att_counts[i]:.3g}",
+                self._series(lengths[: i + 1], fc_counts[: i + 1], att_counts[: i + 1]),
+            )
+
+        fc_rejects, att_accepts = self._other_length(min(int(lengths[0]), 8), d, xp, rng)
+        series = self._series(lengths, fc_counts, att_counts)
+        yield Frame(1.0, "done", series, self._verdict(
+            params, lengths, fc_counts, att_counts, allocated, mismatched, fc_rejects, att_accepts))
+
+    @staticmethod
+    def _other_length(n: int, d: int, xp: Any, rng: np.random.Generator) -> tuple[bool, bool]:
+        """Build both layers for length n and feed them n+1 positions: (FC refused, attention accepted)."""
+        fc, attention = FlatFC(n, d), SelfAttention(d)
+        fc_w, att_w = fc.build(xp, rng), attention.build(xp, rng)
+        same = xp.asarray(rng.standard_normal((n, d), dtype=np.float32))  # (n, d)
+        longer = xp.asarray(rng.standard_normal((n + 1, d), dtype=np.float32))  # (n+1, d)
+        assert fc.forward(fc_w, same).shape == (n, d)
+        try:
+            fc.forward(fc_w, longer)
+            fc_rejects = False
+        except ValueError:
+            fc_rejects = True
+        att_accepts = attention.forward(att_w, longer, xp).shape == (n + 1, d)
+        return fc_rejects, bool(att_accepts)
+
+    @staticmethod
+    def _series(lengths: np.ndarray, fc: np.ndarray, att: np.ndarray) -> tuple[Series, ...]:
+        return (Series.of("flat FC (nd)²", lengths, fc), Series.of("attention 4d²", lengths, att))
+
+    @staticmethod
+    def _verdict(params: CapacityParams, lengths: np.ndarray, fc: np.ndarray, att: np.ndarray,
+                 allocated: int, mismatched: int, fc_rejects: bool, att_accepts: bool) -> Verdict:
+        """Holds when FC's slope is ~2, attention's ~0, FC is larger everywhere, and lengths behave."""
+        exceeds = bool(np.all(fc > att))
+        measured: dict[str, Any] = {
+            "d": int(params.d),
+            "n_max": int(lengths[-1]),
+            "fc_weights_at_n_max": int(fc[-1]),
+            "attention_weights_at_n_max": int(att[-1]),
+            "fc_over_attention_at_n_max": float(fc[-1] / att[-1]),
+            "fc_exceeds_attention_everywhere": exceeds,
+            "lengths_measured": int(lengths.size),
+            "allocated_and_checked": int(allocated),
+            "allocation_mismatches": int(mismatched),
+            "fc_rejects_other_length": bool(fc_rejects),
+            "attention_accepts_other_length": bool(att_accepts),
+        }
+        fitted = lengths.size >= 2
+        if fitted:
+            fc_slope, att_slope = float(fit_slope(lengths, fc)), float(fit_slope(lengths, att))
+            measured["fc_slope"], measured["attention_slope"] = fc_slope, att_slope
+            slopes_ok = abs(fc_slope - 2) < SLOPE_TOL and abs(att_slope) < SLOPE_TOL
+            shown = [round(v, 2) + 0.0 for v in (fc_slope, att_slope)]  # no "-0.00"
+            slope_text = f"log-log slopes FC {shown[0]:.2f}, attention {shown[1]:.2f}"
+        else:
+            slopes_ok = False
+            slope_text = "one length only: no growth to fit"
+        holds = slopes_ok and exceeds and mismatched == 0 and fc_rejects and att_accepts
+        summary = (
+            f"{slope_text}; at n = {lengths[-1]} FC has {fc[-1]:.3g} weights vs attention {att[-1]:.3g} "
+            f"({fc[-1] / att[-1]:.3g}x)"
+            + ("" if fc_rejects else "; FC accepted another length")
+            + ("" if att_accepts else "; attention refused another length")
+        )
+        return Verdict(holds, summary, measured)

@@ -1,0 +1,116 @@
+"""The simulation contract: what a simulation is, what it yields, and how a run is decided.
+
+A simulation proves (or refutes) one claim by computing it. It yields :class:`Frame` objects as it
+goes; the last frame carries a :class:`Verdict` whose ``holds`` is decided from measured numbers.
+Nothing here imports Textual or any quizapp module.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+Number = float | int | bool | str
+
+
+@dataclass(frozen=True)
+class Series:
+    """One named line of a plot: x and y values as plain host floats."""
+
+    name: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+
+    @classmethod
+    def of(cls, name: str, x: Any, y: Any) -> Series:
+        """Build a series from any sequences or arrays (NumPy or CuPy), copied to host floats."""
+        return cls(name, tuple(float(v) for v in _host(x)), tuple(float(v) for v in _host(y)))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The decision of a run: whether the claim held, a one-line summary, the numbers behind it."""
+
+    holds: bool
+    summary: str
+    measured: Mapping[str, Number] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A snapshot of a running simulation.
+
+    ``progress`` runs from 0 to 1, ``series`` holds everything computed so far (each frame is
+    complete, so a viewer can draw only the latest), and only the final frame has a ``verdict``.
+    """
+
+    progress: float
+    message: str
+    series: tuple[Series, ...] = ()
+    verdict: Verdict | None = None
+
+
+class SimParams(BaseModel):
+    """Base for every simulation's ``Params``: unknown keys are refused, values are validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+@dataclass(frozen=True)
+class PlotSpec:
+    """How a viewer should draw a simulation's series."""
+
+    x_label: str = "x"
+    y_label: str = "y"
+    log_y: bool = False
+    log_x: bool = False
+
+
+class Simulation(ABC):
+    """One claim, proven by computation. Subclasses are registered under a kebab-case ``id``."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    claim: ClassVar[str]
+    Params: ClassVar[type[SimParams]]
+    counter: ClassVar[dict[str, Any]]
+    plot: ClassVar[PlotSpec] = PlotSpec()
+    explains: ClassVar[str] = ""
+    """A short 'what this proves' text shown beside the run."""
+
+    def params(self, overrides: Mapping[str, Any] | None = None, *, counter: bool = False) -> SimParams:
+        """The validated parameters: defaults, then the counter setting if asked, then overrides."""
+        values: dict[str, Any] = dict(self.counter) if counter else {}
+        values.update(overrides or {})
+        return self.Params(**values)
+
+    @abstractmethod
+    def run(self, params: Any, xp: Any) -> Iterator[Frame]:
+        """Compute the evidence with array module ``xp``, yielding frames; the last has the verdict."""
+
+
+def _host(values: Any) -> Any:
+    """Bring an array (NumPy or CuPy) or sequence back to host memory as something iterable."""
+    get = getattr(values, "get", None)
+    if callable(get) and type(values).__module__.startswith("cupy"):
+        return get()
+    return values
+
+
+def fit_slope(x: Any, y: Any) -> float:
+    """Least-squares slope of log(y) against log(x): the exponent of a power law.
+
+    Needs at least two distinct x values (ValueError otherwise).
+    """
+    xs = [math.log(float(v)) for v in _host(x)]
+    ys = [math.log(float(v)) for v in _host(y)]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((a - mx) ** 2 for a in xs)
+    if sxx == 0:
+        raise ValueError("a slope needs at least two distinct x values")
+    return sum((a - mx) * (b - my) for a, b in zip(xs, ys, strict=True)) / sxx

@@ -1,0 +1,60 @@
+"""Shared fixtures: the bundled bank, and a factory for small banks written to a temp folder."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "question_bank"
+
+MANIFEST = """\
+title: Test bank
+domains:
+  - id: sequence-models
+    title: Sequence models
+    weight: 1
+"""
+
+GOOD_QUESTION = """\
+id: good-one
+title: A good question
+domain: sequence-models
+scenario: A scenario.
+requirements:
+  - id: parallel
+    text: Be parallel.
+prompt: Which one?
+options:
+  - text: First
+    why: Because first.
+    violates: [parallel]
+    sim: rnn-gradient-decay
+  - text: Second
+    why: Because second.
+answer: B
+explanation: The analysis.
+"""
+
+
+@pytest.fixture
+def make_bank(tmp_path: Path) -> Callable[..., Path]:
+    """Write a bank folder: bank.yaml plus the given {relative path: text} files (dedented)."""
+
+    def make(files: dict[str, str | bytes] | None = None, manifest: str = MANIFEST) -> Path:
+        root = tmp_path / "bank"
+        root.mkdir(exist_ok=True)
+        (root / "bank.yaml").write_text(manifest)
+        for rel, content in (files or {}).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(textwrap.dedent(content))
+        return root
+
+    return make

@@ -1,0 +1,176 @@
+"""The first four simulations: defaults hold, counters do not, frames and params follow the contract."""
+
+from __future__ import annotations
+
+import json
+
+import pydantic
+import pytest
+
+import sims
+from sims import Frame, run_simulation
+
+IDS = ["rnn-gradient-decay", "path-length-reachability", "cnn-receptive-field", "fc-flat-sequence"]
+
+# A value just outside one bound of each simulation's Params.
+OUT_OF_BOUNDS = {
+    "rnn-gradient-decay": [{"steps": 1}, {"steps": 10_000}, {"sigma": 0.0}, {"hidden": 100_000}],
+    "path-length-reachability": [
+        {"n_max": 1}, {"n_max": 100_000}, {"kernel": 1}, {"n_min": 200, "n_max": 100}, {"points": 0}
+    ],
+    "cnn-receptive-field": [{"layers": 0}, {"kernel": 1}, {"stride": 9}, {"layers": 24, "stride": 3}],
+    "fc-flat-sequence": [{"n_min": 0}, {"d": 10_000}, {"n_min": 10, "n_max": 5}, {"unknown": 1}],
+}
+
+
+@pytest.fixture(scope="module")
+def default_runs() -> dict[str, tuple[sims.RunResult, list[Frame]]]:
+    """Each simulation run once at its defaults, with every frame kept."""
+    runs = {}
+    for sim_id in IDS:
+        frames: list[Frame] = []
+        runs[sim_id] = (run_simulation(sim_id, on_frame=frames.append), frames)
+    return runs
+
+
+def test_all_four_registered() -> None:
+    assert set(IDS) <= set(sims.ids())
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_default_holds(sim_id: str, default_runs) -> None:
+    result, _ = default_runs[sim_id]
+    assert result.verdict.holds, result.verdict.summary
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_counter_fails_and_matches_overrides(sim_id: str) -> None:
+    by_flag = run_simulation(sim_id, counter=True)
+    assert not by_flag.verdict.holds, by_flag.verdict.summary
+    by_overrides = run_simulation(sim_id, dict(sims.get(sim_id).counter))
+    assert by_overrides.verdict == by_flag.verdict
+    assert by_overrides.params == by_flag.params
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_frames_follow_contract(sim_id: str, default_runs) -> None:
+    result, frames = default_runs[sim_id]
+    assert len(frames) >= 2
+    progress = [f.progress for f in frames]
+    assert all(0.0 <= p <= 1.0 for p in progress)
+    assert progress == sorted(progress)
+    assert [f.verdict is not None for f in frames] == [False] * (len(frames) - 1) + [True]
+    assert frames[-1].series, "the last frame carries the full series"
+    for frame in frames:
+        for series in frame.series:
+            assert len(series.x) == len(series.y)
+            assert all(isinstance(v, float) for v in series.x + series.y)
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_measured_is_plain_json(sim_id: str, default_runs) -> None:
+    result, _ = default_runs[sim_id]
+    measured = dict(result.verdict.measured)
+    assert measured
+    assert all(type(v) in (bool, int, float, str) for v in measured.values()), measured
+    json.dumps(result.as_json(), allow_nan=False)
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_metadata_complete(sim_id: str) -> None:
+    sim = sims.get(sim_id)
+    assert sim.claim.endswith(".") and sim.title and sim.explains
+    assert sim.plot.x_label != "x" and sim.plot.y_label != "y"
+    for name, field in sim.Params.model_fields.items():
+        assert field.description, f"{sim_id}.{name} has no description"
+
+
+@pytest.mark.parametrize(
+    ("sim_id", "overrides"), [(s, o) for s in IDS for o in OUT_OF_BOUNDS[s]], ids=lambda v: str(v)
+)
+def test_params_out_of_bounds_refused(sim_id: str, overrides: dict) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        run_simulation(sim_id, overrides)
+
+
+@pytest.mark.parametrize("sim_id", ["rnn-gradient-decay", "cnn-receptive-field", "fc-flat-sequence"])
+def test_deterministic_for_a_seed(sim_id: str) -> None:
+    a = run_simulation(sim_id, {"seed": 7})
+    b = run_simulation(sim_id, {"seed": 7})
+    assert a.verdict == b.verdict
+    assert a.last_frame.series == b.last_frame.series
+
+
+def test_path_length_deterministic() -> None:
+    a = run_simulation("path-length-reachability", {"n_max": 512})
+    b = run_simulation("path-length-reachability", {"n_max": 512})
+    assert a.verdict == b.verdict
+
+
+@pytest.mark.parametrize(
+    ("layers", "kernel", "stride", "expected"),
+    [(3, 5, 1, 13), (1, 2, 1, 2), (10, 7, 1, 61), (3, 3, 2, 15), (4, 2, 3, 41)],
+)
+def test_receptive_field_known_values(layers: int, kernel: int, stride: int, expected: int) -> None:
+    # stride s: 1 + (k-1)(1 + s + ... + s^(L-1)); e.g. L=3, k=3, s=2 -> 1 + 2*7 = 15.
+    result = run_simulation(
+        "cnn-receptive-field", {"layers": layers, "kernel": kernel, "stride": stride}
+    )
+    assert result.verdict.measured["measured_at_L"] == expected
+    # Every position in the span influences the unit unless the stride outruns the kernel.
+    influencing = result.verdict.measured["influencing_at_L"]
+    assert influencing == (expected if stride <= kernel else kernel**layers)
+    assert result.verdict.holds == (stride == 1)
+
+
+@pytest.mark.parametrize(
+    ("n", "kernel", "rnn", "conv", "dilated"),
+    [(100, 3, 99, 50, 5), (1000, 10, 999, 111, 3), (64, 4, 63, 21, 3), (65, 4, 64, 22, 4)],
+)
+def test_path_length_known_values(n: int, kernel: int, rnn: int, conv: int, dilated: int) -> None:
+    result = run_simulation("path-length-reachability", {"n_min": n, "n_max": n, "kernel": kernel})
+    m = result.verdict.measured
+    assert (m["rnn_layers_at_n_max"], m["conv_layers_at_n_max"], m["dilated_layers_at_n_max"]) == (
+        rnn, conv, dilated
+    )
+    assert m["attention_layers_at_n_max"] == 1
+    assert m["formula_mismatches"] == 0
+
+
+def test_path_length_kernel_as_wide_as_sequence() -> None:
+    result = run_simulation("path-length-reachability", {"n_min": 50, "n_max": 50, "kernel": 50})
+    assert result.verdict.measured["conv_layers_at_n_max"] == 1
+    assert not result.verdict.holds
+
+
+def test_fc_counts_exact() -> None:
+    result = run_simulation("fc-flat-sequence", {"d": 8, "n_min": 3, "n_max": 1000, "points": 5})
+    m = result.verdict.measured
+    assert m["fc_weights_at_n_max"] == (1000 * 8) ** 2
+    assert m["attention_weights_at_n_max"] == 4 * 8**2
+    assert m["allocation_mismatches"] == 0 and m["allocated_and_checked"] >= 3
+    assert m["fc_rejects_other_length"] and m["attention_accepts_other_length"]
+    assert result.verdict.holds
+
+
+def test_fc_two_positions_ties_attention() -> None:
+    # n = 2: (2d)^2 = 4d^2, equal to attention's, so "fewer" fails although the slopes are right.
+    result = run_simulation("fc-flat-sequence", {"n_min": 2, "n_max": 64})
+    assert not result.verdict.holds
+    assert abs(result.verdict.measured["fc_slope"] - 2) < 1e-9
+
+
+def test_rnn_bound_and_decay() -> None:
+    result = run_simulation("rnn-gradient-decay", {"sigma": 0.5, "steps": 30, "hidden": 16})
+    m = result.verdict.measured
+    assert result.verdict.holds
+    assert m["norm_k1"] <= 0.5 * (1 + 1e-9)
+    assert m["norm_kT"] <= 0.5**30 * (1 + 1e-9)
+    assert m["fitted_rate_per_step"] <= 0.5 + 1e-9
+
+
+def test_rnn_linear_regime_is_matrix_power() -> None:
+    # With no input h stays 0, tanh' = 1, and dh_T/dh_(T-1) is W itself: its norm is exactly sigma.
+    result = run_simulation("rnn-gradient-decay", {"input_scale": 0.0, "sigma": 2.0, "steps": 10})
+    assert result.verdict.measured["norm_k1"] == pytest.approx(2.0)
+    assert result.verdict.measured["max_norm_over_bound"] == pytest.approx(1.0)
