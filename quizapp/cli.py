@@ -1,25 +1,20 @@
 """The command line: argument parsing and dispatch, nothing else.
 
-Exit codes: 0 success, 1 the command found problems, 2 usage errors. Textual is imported only by
-the commands that open the TUI, so `validate` and `sim` start fast.
+Exit codes: 0 success, 1 the command found problems, 2 usage errors.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
+from . import commands as cmd
+from .commands import OK, USAGE, UsageError
 
-OK, PROBLEMS, USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A mistake in how the command was called; printed as one line, exit 2."""
+BACKENDS = ("numpy", "cupy", "auto")
 
 
 def _globals() -> argparse.ArgumentParser:
@@ -43,24 +38,62 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"quizapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    study = sub.add_parser("study", parents=[shared], help="study with feedback after every answer")
+    def command(name: str, text: str, into: Any = sub) -> argparse.ArgumentParser:
+        return into.add_parser(name, parents=[shared], help=text, description=text)
+
+    study = command("study", "study with feedback after every answer")
     study.add_argument("--domain", metavar="D", help="only this domain")
     study.add_argument("--tag", metavar="T", help="only questions with this tag")
 
-    validate = sub.add_parser("validate", parents=[shared], help="check banks or question files")
+    validate = command("validate", "check banks or question files: PATH:LINE:COL: message")
     validate.add_argument("paths", nargs="*", metavar="PATH", help="bank folders or files (default: the bank)")
     validate.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
-    sim = sub.add_parser("sim", parents=[shared], help="list or run the simulations")
-    sim_sub = sim.add_subparsers(dest="sim_command", metavar="ACTION", required=True)
-    sim_sub.add_parser("list", parents=[shared], help="every simulation: id, title, claim")
-    run = sim_sub.add_parser("run", parents=[shared], help="run one simulation headless")
+    lint = command("lint", "validate, then run every linked simulation and report claims that fail")
+    lint.add_argument("paths", nargs="*", metavar="PATH", help="bank folders or files (default: the bank)")
+    lint.add_argument("--backend", choices=BACKENDS, default=None, help="array backend for the simulations")
+
+    schema = command("schema", "print the JSON Schema of a question file (for editors)")
+    schema.add_argument("--manifest", action="store_true", help="the schema of bank.yaml instead")
+
+    new = command("new", "write a question skeleton that validates once its texts are filled")
+    new.add_argument("path", metavar="PATH", help="the new .yaml file")
+    new.add_argument("--domain", metavar="D", help="its domain (default: the bank's first)")
+
+    sim = command("sim", "list or run the simulations")
+    sim_sub = sim.add_subparsers(dest="sub_command", metavar="ACTION", required=True)
+    command("list", "every simulation: id, title, claim", sim_sub)
+    run = command("run", "run one simulation headless", sim_sub)
     run.add_argument("id", help="simulation id (see `quizapp sim list`)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V", help="set a parameter")
     run.add_argument("--counter", action="store_true", help="run the setting where the claim must not hold")
-    run.add_argument("--backend", choices=("numpy", "cupy", "auto"), default=None, help="array backend")
+    run.add_argument("--backend", choices=BACKENDS, default=None, help="array backend (or $QUIZAPP_BACKEND)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
+
+    export = command("export", "write the bank in another format")
+    export_sub = export.add_subparsers(dest="sub_command", metavar="FORMAT", required=True)
+    command("gift", "Moodle's GIFT text format", export_sub).add_argument("out", metavar="OUT", help="file to write")
+
+    imp = command("import", "turn another format into question files")
+    import_sub = imp.add_subparsers(dest="sub_command", metavar="FORMAT", required=True)
+    gift_in = command("gift", "Moodle's GIFT text format", import_sub)
+    gift_in.add_argument("source", metavar="IN", help="GIFT file to read")
+    gift_in.add_argument("outdir", metavar="OUTDIR", help="folder for the YAML files")
     return parser
+
+
+COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int]] = {
+    (None, None): cmd.tui,
+    ("study", None): cmd.tui,
+    ("validate", None): cmd.validate,
+    ("lint", None): cmd.lint,
+    ("schema", None): cmd.schema,
+    ("new", None): cmd.new,
+    ("sim", "list"): cmd.sim_list,
+    ("sim", "run"): cmd.sim_run,
+    ("export", "gift"): cmd.export_gift,
+    ("import", "gift"): cmd.import_gift,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,11 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "validate":
-            return cmd_validate(args)
-        if args.command == "sim":
-            return cmd_sim_list(args) if args.sim_command == "list" else cmd_sim_run(args)
-        return cmd_tui(args)
+        return COMMANDS[(args.command, getattr(args, "sub_command", None))](args)
     except UsageError as exc:
         print(f"quizapp: error: {exc}", file=sys.stderr)
         return USAGE
@@ -85,119 +114,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return OK
 
 
-def _bank_dir(args: argparse.Namespace) -> Path:
-    from .locations import bundled_bank
-
-    bank = getattr(args, "bank", None)
-    path = Path(bank) if bank else bundled_bank()
-    if not path.is_dir():
-        raise UsageError(f"no bank folder at {path}")
-    return path
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    """`quizapp validate [PATH ...]`: every problem as PATH:LINE:COL: message, then a count."""
-    from .bank import summary, validate_paths
-
-    paths = [Path(p) for p in args.paths] or [_bank_dir(args)]
-    problems = validate_paths(paths)
-    if args.format == "json":
-        print(json.dumps([p.as_json() for p in problems], indent=2))
-    else:
-        for problem in problems:
-            print(problem)
-        print(summary(problems))
-    return PROBLEMS if problems else OK
-
-
-def cmd_sim_list(args: argparse.Namespace) -> int:
-    """`quizapp sim list`: id, title and claim of every simulation."""
-    import sims
-
-    for simulation in sims.all_simulations():
-        print(f"{simulation.id}\n  {simulation.title}\n  claim: {simulation.claim}\n")
-    return OK
-
-
-def _parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """K=V pairs; values read as JSON where they parse (numbers, true/false, lists), else as text."""
-    values: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--set takes KEY=VALUE, got '{pair}'")
-        try:
-            values[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            values[key.strip()] = raw
-    return values
-
-
-def cmd_sim_run(args: argparse.Namespace) -> int:
-    """`quizapp sim run ID`: run headless, print the verdict (or one JSON object with --json)."""
-    from pydantic import ValidationError
-
-    import sims
-
-    from .progress import StderrProgress
-
-    try:
-        simulation = sims.get(args.id)
-    except sims.UnknownSimulation as exc:
-        raise UsageError(str(exc)) from None
-    overrides = _parse_overrides(args.overrides)
-    progress = StderrProgress(simulation.id)
-    try:
-        result = sims.run_simulation(
-            simulation, overrides, counter=args.counter, backend=args.backend, on_frame=progress.update
-        )
-    except ValidationError as exc:
-        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}" for e in exc.errors())
-        raise UsageError(f"invalid parameters for '{simulation.id}': {details}") from None
-    except sims.BackendUnavailable as exc:
-        raise UsageError(str(exc)) from None
-    finally:
-        progress.close()
-    if args.json:
-        print(json.dumps(result.as_json()))
-    else:
-        mark = "claim holds" if result.verdict.holds else "claim does not hold"
-        print(f"{simulation.id}: {mark}")
-        print(f"  claim:    {simulation.claim}")
-        print(f"  params:   {', '.join(f'{k}={v}' for k, v in result.params.items())}")
-        print(f"  summary:  {result.verdict.summary}")
-        for key, value in result.verdict.measured.items():
-            print(f"  {key}: {value}")
-        print(f"  backend {result.backend}, {result.seconds:.3f} s")
-    return OK
-
-
-def cmd_tui(args: argparse.Namespace) -> int:
-    """The TUI: home screen, or straight into study mode."""
-    from .bank import load_bank
-    from .locations import data_dir
-    from .store import StoreError
-
-    bank_dir = _bank_dir(args)
-    loaded = load_bank(bank_dir)
-    if loaded.bank is None:
-        for problem in loaded.problems:
-            print(problem, file=sys.stderr)
-        print(f"quizapp: the bank at {bank_dir} cannot be opened (see above)", file=sys.stderr)
-        return PROBLEMS
-    from .ui import make_app
-
-    start = "study" if args.command == "study" else "home"
-    try:
-        app = make_app(
-            bank_dir,
-            data_dir(getattr(args, "data_dir", None)),
-            start=start,
-            domain=getattr(args, "domain", None),
-            tag=getattr(args, "tag", None),
-        )
-        app.run()
-    except StoreError as exc:
-        print(f"quizapp: {exc}", file=sys.stderr)
-        return PROBLEMS
-    return int(app.return_code or 0)

@@ -22,12 +22,16 @@ class StderrProgress:
         self.drawn = False
 
     def update(self, frame: Any) -> None:
-        """Redraw for a frame (anything with ``progress`` and ``message``)."""
+        """Redraw for a simulation frame (anything with ``progress`` and ``message``)."""
+        self.show(frame.progress, frame.message)
+
+    def show(self, fraction: float, message: str) -> None:
+        """Redraw at ``fraction`` done, once the run has lasted long enough to deserve a bar."""
         if not self.enabled or time.monotonic() - self.started < DELAY_S:
             return
-        done = int(self.width * max(0.0, min(1.0, frame.progress)))
+        done = int(self.width * max(0.0, min(1.0, fraction)))
         bar = "#" * done + "." * (self.width - done)
-        self.stream.write(f"\r\x1b[2K{self.label} [{bar}] {frame.progress:4.0%}  {frame.message[:40]}")
+        self.stream.write(f"\r\x1b[2K{self.label} [{bar}] {fraction:4.0%}  {message[:40]}")
         self.stream.flush()
         self.drawn = True
 

@@ -8,6 +8,7 @@ This package never imports Textual or quizapp.
 
 from __future__ import annotations
 
+import pkgutil
 from importlib import import_module
 
 from .backend import BACKENDS, BackendUnavailable, resolve, synchronize, to_host
@@ -15,10 +16,11 @@ from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict, fit_s
 from .registry import UnknownSimulation, all_simulations, get, ids, register, suggest
 from .runner import Cancelled, RunResult, SimulationFailed, run_simulation
 
-# Each module registers the simulations it defines when imported.
-_MODULES = ("recurrence", "reach", "capacity")
-for _name in _MODULES:
-    import_module(f"{__name__}.{_name}")
+# Every other module in this package defines simulations and registers them when imported.
+_INFRASTRUCTURE = {"backend", "core", "registry", "runner", "kernels"}
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    if _info.name not in _INFRASTRUCTURE and not _info.name.startswith("_"):
+        import_module(f"{__name__}.{_info.name}")
 
 __all__ = [
     "BACKENDS",

@@ -164,3 +164,19 @@ def test_validate_paths_accepts_single_files(make_bank):
     [p] = validate_paths([root / "good.yaml"])
     assert p.rule == "unknown-domain"
     assert validate_paths([root / "missing.yaml"])[0].rule == "no-such-path"
+
+
+def test_thirty_kinds_of_broken_file_are_each_reported_and_located(make_bank):
+    from .broken import BROKEN
+
+    assert len(BROKEN) >= 30
+    root = make_bank({"a-good.yaml": GOOD_QUESTION, **{f"broken/{k}": v[0] for k, v in BROKEN.items()}})
+    result = load_bank(root)
+    assert [q.id for q in result.bank.questions] == ["good-one"]
+    by_file: dict[str, set[str]] = {}
+    for p in result.problems:
+        by_file.setdefault(p.path.rsplit("/", 1)[-1], set()).add(p.rule)
+        assert p.line >= 1 and p.column >= 1 and str(p).startswith(f"{p.path}:{p.line}:{p.column}: ")
+    for name, (_, rule) in BROKEN.items():
+        assert rule in by_file.get(name, set()), f"{name}: expected {rule}, got {by_file.get(name)}"
+    assert len(result.bank.skipped) == len(BROKEN)

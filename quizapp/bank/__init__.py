@@ -3,7 +3,8 @@
 Never imports Textual.
 """
 
-from .loader import Bank, LoadResult, Source, load_bank, question_files, validate_paths
+from .bank import Bank, LoadResult, QuestionList, Source
+from .loader import load_bank, question_files, validate_paths
 from .models import Domain, ExamSettings, Manifest, Option, Question, Requirement, SimLink, Trap
 from .problems import Problem, summary
 
@@ -15,6 +16,7 @@ __all__ = [
     "Manifest",
     "Option",
     "Problem",
+    "QuestionList",
     "Question",
     "Requirement",
     "SimLink",

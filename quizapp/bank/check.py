@@ -137,7 +137,7 @@ def _translate(
     if kind == "string_too_long":
         return doc.problem(full, "out-of-range", f"'{name}' must be at most {err['ctx']['max_length']} characters")
     if kind == "string_too_short":
-        return doc.problem(full, "wrong-value", f"'{name}' is empty")
+        return doc.problem(full, "wrong-value", f"'{name}' is empty: fill it in")
     if rest and where and where[-1] == "answer":
         return doc.problem(
             full, "wrong-type", f"'answer' must be an option id or a list of ids, got {_short(got)} (quote ids like \"1\")"

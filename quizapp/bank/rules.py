@@ -1,88 +1,140 @@
 """The rules a single document's shape cannot express: references between fields, to the manifest,
-and to the simulation registry. Each problem is located at the value that breaks the rule."""
+and to the simulation registry. Each problem is located at the value that breaks the rule.
+
+They read the plain data rather than the validated model, so that a question with a shape problem
+(say, a misspelt key) still has its answer, requirements and simulation links checked in the same
+run: an author sees every problem at once. Values of the wrong type are left to the shape check.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import ValidationError
 
 import sims
 
-from .models import Manifest, Question, SimLink
+from .models import OPTION_LETTERS, Manifest
 from .problems import Problem
 from .source import Document, Path_
 
+At = Callable[..., Problem]
 
-def question_problems(q: Question, doc: Document, base: Path_, manifest: Manifest | None) -> list[Problem]:
-    """Every cross-field problem of one shape-valid question at ``base`` in ``doc``."""
-    at: Callable[..., Problem] = lambda where, rule, msg, key=False: doc.problem(base + where, rule, msg, key=key)
+
+def _strings(value: Any) -> list[tuple[int | None, str]]:
+    """(index, text) for a string or each string in a list; index None for a lone string."""
+    if isinstance(value, str):
+        return [(None, value)]
+    if isinstance(value, list):
+        return [(i, v) for i, v in enumerate(value) if isinstance(v, str)]
+    return []
+
+
+def _items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """(index, mapping) for each mapping in a list."""
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def option_ids(options: Any) -> list[str | None]:
+    """Each option's id as written, or its letter by position (None where the id is not text)."""
+    ids: list[str | None] = []
+    for i, option in enumerate(options if isinstance(options, list) else []):
+        given = option.get("id") if isinstance(option, dict) else None
+        letter = OPTION_LETTERS[i] if i < len(OPTION_LETTERS) else None
+        ids.append(given if isinstance(given, str) else letter if given is None else None)
+    return ids
+
+
+def question_problems(data: dict[str, Any], doc: Document, base: Path_, manifest: Manifest | None) -> list[Problem]:
+    """Every cross-field problem of the question at ``base`` in ``doc``."""
+
+    def at(where: Path_, rule: str, msg: str, key: bool = False) -> Problem:
+        return doc.problem(base + where, rule, msg, key=key)
+
     out: list[Problem] = []
-
-    ids = q.option_ids
+    ids = option_ids(data.get("options"))
+    known = [i for i in ids if i is not None]
     for i, oid in enumerate(ids):
-        if oid in ids[:i]:
-            out.append(at(("options", i, "id"), "duplicate-option", f"option id '{oid}' is used twice"))
+        if oid is not None and oid in ids[:i]:
+            written = data["options"][i]
+            where: Path_ = ("options", i, "id") if isinstance(written, dict) and "id" in written else ("options", i)
+            out.append(at(where, "duplicate-option", f"option id '{oid}' is used twice"))
 
-    answers = [q.answer] if isinstance(q.answer, str) else q.answer
-    for i, aid in enumerate(answers):
-        where: Path_ = ("answer",) if isinstance(q.answer, str) else ("answer", i)
-        if aid not in ids:
-            out.append(at(where, "unknown-answer", f"answer '{aid}' names no option (options: {', '.join(ids)})"))
-        elif aid in answers[:i]:
-            out.append(at(where, "duplicate-answer", f"answer '{aid}' is listed twice"))
-    if isinstance(q.answer, list) and not q.answer:
+    answer = data.get("answer")
+    listed = _strings(answer)
+    if known:
+        for i, aid in listed:
+            where = ("answer",) if i is None else ("answer", i)
+            if aid not in known:
+                out.append(at(where, "unknown-answer", f"answer '{aid}' names no option (options: {', '.join(known)})"))
+            elif i is not None and aid in [a for j, a in listed if j is not None and j < i]:
+                out.append(at(where, "duplicate-answer", f"answer '{aid}' is listed twice"))
+    if isinstance(answer, list) and not answer:
         out.append(at(("answer",), "unknown-answer", "'answer' is an empty list: name at least one option"))
 
-    req_ids = [r.id for r in q.requirements]
-    for i, rid in enumerate(req_ids):
-        if rid in req_ids[:i]:
+    requirements = [(i, r.get("id")) for i, r in _items(data.get("requirements"))]
+    req_ids = [rid for _, rid in requirements if isinstance(rid, str)]
+    for n, (i, rid) in enumerate(requirements):
+        if isinstance(rid, str) and rid in [r for _, r in requirements[:n]]:
             out.append(at(("requirements", i, "id"), "duplicate-requirement", f"requirement id '{rid}' is used twice"))
-    for i, option in enumerate(q.options):
-        for j, rid in enumerate(option.violates):
+    for i, option in _items(data.get("options")):
+        for j, rid in _strings(option.get("violates")):
             if rid not in req_ids:
-                known = f" (requirements: {', '.join(req_ids)})" if req_ids else " (the question has no requirements)"
-                out.append(
-                    at(("options", i, "violates", j), "unknown-requirement", f"'{rid}' names no requirement{known}")
-                )
+                hint = f" (requirements: {', '.join(req_ids)})" if req_ids else " (the question has no requirements)"
+                where = ("options", i, "violates") + ((j,) if j is not None else ())
+                out.append(at(where, "unknown-requirement", f"'{rid}' names no requirement{hint}"))
 
-    if manifest is not None and manifest.domain(q.domain) is None:
+    domain = data.get("domain")
+    if manifest is not None and isinstance(domain, str) and manifest.domain(domain) is None:
         declared = ", ".join(d.id for d in manifest.domains)
-        out.append(at(("domain",), "unknown-domain", f"domain '{q.domain}' is not declared in bank.yaml ({declared})"))
+        out.append(at(("domain",), "unknown-domain", f"domain '{domain}' is not declared in bank.yaml ({declared})"))
 
-    for where, link in _links(q):
+    for where, link in sim_links(data):
         out.extend(sim_link_problems(link, lambda w, r, m, key=False, base=where: at(base + w, r, m, key=key)))
     return out
 
 
-def _links(q: Question) -> list[tuple[Path_, SimLink]]:
-    """Every simulation link in a question with the path where it is written."""
-    found: list[tuple[Path_, SimLink]] = []
-    found += [(("options", i, "sim"), o.sim) for i, o in enumerate(q.options) if o.sim]
-    found += [(("traps", i, "sim"), t.sim) for i, t in enumerate(q.traps) if t.sim]
-    found += [(("sims", i), link) for i, link in enumerate(q.sims)]
+def sim_links(data: dict[str, Any]) -> list[tuple[Path_, Any]]:
+    """Every simulation link written in a question, with its path (short string form included)."""
+    found: list[tuple[Path_, Any]] = []
+    for field in ("options", "traps"):
+        found += [((field, i, "sim"), item["sim"]) for i, item in _items(data.get(field)) if item.get("sim") is not None]
+    links = data.get("sims")
+    if isinstance(links, list):
+        found += [(("sims", i), link) for i, link in enumerate(links)]
     return found
 
 
-def sim_link_problems(link: SimLink, at: Callable[..., Problem]) -> list[Problem]:
-    """Problems with one simulation link: an unknown id, or params its simulation refuses."""
+def sim_link_problems(link: Any, at: At) -> list[Problem]:
+    """Problems with one simulation link (a string or a mapping): unknown id, or params it refuses."""
+    if isinstance(link, str):
+        sim_id, params, where_id = link, {}, ()
+    elif isinstance(link, dict) and isinstance(link.get("id"), str):
+        sim_id, params, where_id = link["id"], link.get("params"), ("id",)
+    else:
+        return []  # the shape check reports a link of the wrong form
     try:
-        simulation = sims.get(link.id)
+        simulation = sims.get(sim_id)
     except sims.UnknownSimulation as exc:
         hint = f" (did you mean '{exc.suggestion}'?)" if exc.suggestion else " (see `quizapp sim list`)"
-        return [at(("id",), "unknown-sim", f"unknown simulation '{link.id}'{hint}")]
+        return [at(where_id, "unknown-sim", f"unknown simulation '{sim_id}'{hint}")]
+    if not isinstance(params, dict) or not params:
+        return []  # the defaults are checked when the simulation registers
     try:
-        simulation.Params(**link.params)
+        simulation.Params(**params)
     except ValidationError as exc:
         out = []
         fields = list(simulation.Params.model_fields)
         for err in exc.errors(include_url=False):
             key = str(err["loc"][0]) if err["loc"] else "?"
             if err["type"] == "extra_forbidden":
-                msg = f"simulation '{link.id}' has no parameter '{key}' (its parameters: {', '.join(fields)})"
+                msg = f"simulation '{sim_id}' has no parameter '{key}' (its parameters: {', '.join(fields)})"
                 out.append(at(("params", key), "bad-sim-params", msg, key=True))
             else:
-                msg = f"parameter '{key}' of '{link.id}': {err['msg'].lower()}, got {err.get('input')!r}"
+                msg = f"parameter '{key}' of '{sim_id}': {err['msg'][0].lower()}{err['msg'][1:]}, got {err.get('input')!r}"
                 out.append(at(("params", key), "bad-sim-params", msg))
         return out
+    except TypeError:  # keys that are not strings
+        return [at(("params",), "bad-sim-params", f"parameters of '{sim_id}' must be named by text keys")]
     return []

@@ -26,6 +26,8 @@ MAX_NODES = 200_000
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALARS = SafeConstructor.yaml_constructors
 _CONSTRUCTOR = SafeConstructor()
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -171,7 +173,7 @@ class _Builder:
                 node, "alias-bomb", f"the document expands to more than {MAX_NODES:,} values (aliases?); refused"
             )
         if isinstance(node, ScalarNode):
-            return self.scalar(node)
+            return node.value if node.tag == _STR else self.scalar(node)
         if isinstance(node, SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 return self.unsafe(node)
@@ -185,6 +187,8 @@ class _Builder:
         self.note(node, "unsafe-tag", f"the tag '{node.tag}' is not allowed: question files hold plain data only")
 
     def scalar(self, node: ScalarNode) -> Any:
+        if node.tag == _STR:  # most scalars in a question file: text as written
+            return node.value
         if node.tag not in _PLAIN_TAGS:
             return self.unsafe(node)
         try:
@@ -197,25 +201,37 @@ class _Builder:
         return value
 
     def mapping(self, node: MappingNode) -> dict[Hashable, Any] | None:
-        if node.tag != "tag:yaml.org,2002:map":
+        if node.tag != _MAP:
             return self.unsafe(node)
         result: dict[Hashable, Any] = {}
         first_seen: dict[Hashable, Node] = {}
+        build = self.build
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            tag = key_node.tag
+            if tag == _STR and type(key_node) is ScalarNode:  # the usual key: plain text
+                key = key_node.value
+            elif tag == "tag:yaml.org,2002:merge":
                 self.note(key_node, "unsafe-tag", "merge keys (<<) are not supported; write the keys out")
                 continue
-            if not isinstance(key_node, ScalarNode):
+            elif not isinstance(key_node, ScalarNode):
                 self.note(key_node, "wrong-type", "a key must be plain text, not a list or mapping")
                 continue
-            key = self.scalar(key_node)
-            if key is None or key in first_seen:
-                if key in first_seen:
-                    first = first_seen[key].start_mark.line + 1
-                    self.note(key_node, "duplicate-key", f"duplicate key '{key}' (first given at line {first})")
+            else:
+                key = self.scalar(key_node)
+                if key is None:
+                    continue
+            if key in first_seen:
+                first = first_seen[key].start_mark.line + 1
+                self.note(key_node, "duplicate-key", f"duplicate key '{key}' (first given at line {first})")
                 continue
             first_seen[key] = key_node
-            result[key] = self.build(value_node)
+            if type(value_node) is ScalarNode and value_node.tag == _STR:
+                self.budget -= 1
+                result[key] = value_node.value
+            else:
+                result[key] = build(value_node)
+        if self.budget < 0:
+            raise self.fail(node, "alias-bomb", f"the document expands to more than {MAX_NODES:,} values (aliases?); refused")
         return result
 
 

@@ -1,0 +1,223 @@
+"""What each command does; cli.py parses arguments and calls one of these.
+
+Textual is imported only by the commands that open the TUI, so the others start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+OK, PROBLEMS, USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called; printed as one line, exit 2."""
+
+
+def _bank_dir(args: argparse.Namespace) -> Path:
+    from .locations import bundled_bank
+
+    bank = getattr(args, "bank", None)
+    path = Path(bank) if bank else bundled_bank()
+    if not path.is_dir():
+        raise UsageError(f"no bank folder at {path}")
+    return path
+
+
+def validate(args: argparse.Namespace) -> int:
+    """`quizapp validate [PATH ...]`: every problem as PATH:LINE:COL: message, then a count."""
+    from .bank import summary, validate_paths
+
+    paths = [Path(p) for p in args.paths] or [_bank_dir(args)]
+    problems = validate_paths(paths)
+    if args.format == "json":
+        print(json.dumps([p.as_json() for p in problems], indent=2))
+    else:
+        for problem in problems:
+            print(problem)
+        print(summary(problems))
+    return PROBLEMS if problems else OK
+
+
+def sim_list(args: argparse.Namespace) -> int:
+    """`quizapp sim list`: id, title and claim of every simulation."""
+    import sims
+
+    for simulation in sims.all_simulations():
+        print(f"{simulation.id}\n  {simulation.title}\n  claim: {simulation.claim}\n")
+    return OK
+
+
+def _parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """K=V pairs; values read as JSON where they parse (numbers, true/false, lists), else as text."""
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set takes KEY=VALUE, got '{pair}'")
+        try:
+            values[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            values[key.strip()] = raw
+    return values
+
+
+def sim_run(args: argparse.Namespace) -> int:
+    """`quizapp sim run ID`: run headless, print the verdict (or one JSON object with --json)."""
+    from pydantic import ValidationError
+
+    import sims
+
+    from .progress import StderrProgress
+
+    try:
+        simulation = sims.get(args.id)
+    except sims.UnknownSimulation as exc:
+        raise UsageError(str(exc)) from None
+    overrides = _parse_overrides(args.overrides)
+    progress = StderrProgress(simulation.id)
+    try:
+        result = sims.run_simulation(
+            simulation, overrides, counter=args.counter, backend=args.backend, on_frame=progress.update
+        )
+    except ValidationError as exc:
+        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}" for e in exc.errors())
+        raise UsageError(f"invalid parameters for '{simulation.id}': {details}") from None
+    except sims.BackendUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        progress.close()
+    if args.json:
+        print(json.dumps(result.as_json()))
+    else:
+        mark = "claim holds" if result.verdict.holds else "claim does not hold"
+        print(f"{simulation.id}: {mark}")
+        print(f"  claim:    {simulation.claim}")
+        print(f"  params:   {', '.join(f'{k}={v}' for k, v in result.params.items())}")
+        print(f"  summary:  {result.verdict.summary}")
+        for key, value in result.verdict.measured.items():
+            print(f"  {key}: {value}")
+        print(f"  backend {result.backend}, {result.seconds:.3f} s")
+    return OK
+
+
+def tui(args: argparse.Namespace) -> int:
+    """The TUI: home screen, or straight into study mode."""
+    from .bank import load_bank
+    from .locations import data_dir
+    from .store import StoreError
+
+    bank_dir = _bank_dir(args)
+    loaded = load_bank(bank_dir)
+    if loaded.bank is None:
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        print(f"quizapp: the bank at {bank_dir} cannot be opened (see above)", file=sys.stderr)
+        return PROBLEMS
+    from .ui import make_app
+
+    start = "study" if args.command == "study" else "home"
+    try:
+        app = make_app(
+            bank_dir,
+            data_dir(getattr(args, "data_dir", None)),
+            start=start,
+            domain=getattr(args, "domain", None),
+            tag=getattr(args, "tag", None),
+        )
+        app.run()
+    except StoreError as exc:
+        print(f"quizapp: {exc}", file=sys.stderr)
+        return PROBLEMS
+    return int(app.return_code or 0)
+
+
+def lint(args: argparse.Namespace) -> int:
+    """`quizapp lint [PATH ...]`: validation problems, failing claims and warnings; exit 1 on errors."""
+    from .lint import lint as run_lint
+    from .progress import StderrProgress
+
+    paths = [Path(p) for p in args.paths] or [_bank_dir(args)]
+    bar = StderrProgress("lint")
+    try:
+        findings = run_lint(
+            paths, backend=args.backend, on_progress=lambda n, total, sim_id: bar.show(n / total, f"{n}/{total} {sim_id}")
+        )
+    finally:
+        bar.close()
+    for finding in findings:
+        print(finding)
+    errors = sum(f.level == "error" for f in findings)
+    warnings = len(findings) - errors
+    print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    return PROBLEMS if errors else OK
+
+
+def schema(args: argparse.Namespace) -> int:
+    """`quizapp schema`: the JSON Schema of a question file (or of bank.yaml with --manifest)."""
+    from .bank.models import Manifest
+    from .bank.schema import question_file_schema
+
+    document = Manifest.model_json_schema() if args.manifest else question_file_schema()
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+    return OK
+
+
+def new(args: argparse.Namespace) -> int:
+    """`quizapp new PATH`: write a skeleton; refuses to overwrite."""
+    from .bank.loader import nearest_manifest, read_manifest
+    from .bank.skeleton import skeleton, slug
+
+    path = Path(args.path)
+    if path.suffix not in (".yaml", ".yml"):
+        raise UsageError(f"{path}: a question file ends in .yaml or .yml")
+    if path.exists():
+        raise UsageError(f"{path} already exists; choose a new name")
+    manifest_path = nearest_manifest(path.parent if path.parent.exists() else Path.cwd())
+    manifest = read_manifest(manifest_path)[0] if manifest_path else None
+    declared = [d.id for d in manifest.domains] if manifest else []
+    domain = args.domain or (declared[0] if declared else "")
+    if args.domain and manifest and args.domain not in declared:
+        raise UsageError(f"domain '{args.domain}' is not declared in {manifest_path} ({', '.join(declared)})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(skeleton(slug(path.stem), domain or '""', str(path)), encoding="utf-8")
+    print(f"wrote {path}: fill in the empty texts, then `quizapp validate {path}`")
+    return OK
+
+
+def export_gift(args: argparse.Namespace) -> int:
+    """`quizapp export gift OUT`: the bank's questions as Moodle GIFT."""
+    from .bank import load_bank
+    from .gift import export_gift as to_gift
+
+    loaded = load_bank(_bank_dir(args))
+    if loaded.bank is None:
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        return PROBLEMS
+    Path(args.out).write_text(to_gift(loaded.bank.questions, loaded.bank.manifest), encoding="utf-8")
+    skipped = f" ({len(loaded.bank.skipped)} broken files skipped)" if loaded.bank.skipped else ""
+    print(f"wrote {len(loaded.bank.questions)} questions to {args.out}{skipped}")
+    return OK
+
+
+def import_gift(args: argparse.Namespace) -> int:
+    """`quizapp import gift IN OUTDIR`: one YAML file per question, and what the author must add."""
+    from .gift import import_gift as from_gift
+    from .gift import write_questions
+
+    source = Path(args.source)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {source}: {exc}") from None
+    result = from_gift(text, str(source))
+    written = write_questions(result, Path(args.outdir))
+    for note in result.notes:
+        print(note)
+    print(f"wrote {len(written)} question files to {args.outdir}")
+    return OK

@@ -1,0 +1,125 @@
+"""`quizapp lint`: validate, then prove every linked claim at its linked settings, then advise.
+
+Errors (exit 1): validation problems, and simulation links whose claim does not hold at the
+parameters the question gives. Warnings (reported, exit 0): a question with no simulation, an
+option whose `why` only repeats its text, a "choose N" prompt that disagrees with the answer list.
+Never imports Textual.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sims
+
+from .bank import Problem, Question, load_bank, validate_paths
+from .bank.loader import MANIFEST, Source, nearest_manifest
+from .bank.source import SourceError, read_document
+
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_CHOOSE = re.compile(r"\b(?:choose|select|pick)\s+(two|three|four|five|six|\d)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A lint result located like a validation problem, with its level."""
+
+    problem: Problem
+    level: str  # "error" or "warning"
+
+    def __str__(self) -> str:
+        p = self.problem
+        return f"{p.path}:{p.line}:{p.column}: {self.level}: {p.message}"
+
+
+def _locate(source: Source, question_id: str, where: tuple[str | int, ...], rule: str, message: str) -> Problem:
+    """A problem at ``where`` inside the question with this id (re-reading its file only now)."""
+    try:
+        doc = read_document(Path(source.path), source.path)
+    except SourceError:
+        return Problem(source.path, source.line, source.column, rule, message)
+    bases = [()] if isinstance(doc.data, dict) else [(i,) for i in range(len(doc.data or []))]
+    for base in bases:
+        item = doc.data if not base else doc.data[base[0]]
+        if isinstance(item, dict) and item.get("id") == question_id:
+            return doc.problem(base + where, rule, message)
+    return Problem(source.path, source.line, source.column, rule, message)
+
+
+def _links(q: Question) -> list[tuple[tuple[str | int, ...], Any]]:
+    found: list[tuple[tuple[str | int, ...], Any]] = []
+    found += [(("options", i, "sim"), o.sim) for i, o in enumerate(q.options) if o.sim]
+    found += [(("traps", i, "sim"), t.sim) for i, t in enumerate(q.traps) if t.sim]
+    found += [(("sims", i), link) for i, link in enumerate(q.sims)]
+    return found
+
+
+def _advice(q: Question) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """Warnings an editor would want: (where, rule, message)."""
+    out: list[tuple[tuple[str | int, ...], str, str]] = []
+    if not q.all_sim_links():
+        out.append((("id",), "no-simulation", "no simulation is linked: link one from an option, a trap or `sims`"))
+    for i, option in enumerate(q.options):
+        text, why = option.text.strip().lower(), option.why.strip().lower()
+        if difflib.SequenceMatcher(None, text, why).ratio() > 0.8:
+            out.append((("options", i, "why"), "why-repeats-text", f"option {q.option_ids[i]}'s why repeats its text: say why"))
+    match = _CHOOSE.search(q.prompt)
+    wanted = (_NUMBERS.get(match.group(1).lower()) or int(match.group(1))) if match else None
+    given = len(q.answers)
+    if wanted is not None and wanted != given:
+        out.append((("answer",), "choose-n", f"the prompt says choose {wanted} but the answer lists {given}"))
+    if wanted is None and q.multiple and given > 1:
+        out.append((("prompt",), "choose-n", f"the answer lists {given} options but the prompt does not say 'choose {given}'"))
+    return out
+
+
+def lint(
+    paths: Iterable[Path],
+    *,
+    backend: str | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> list[Finding]:
+    """Every error and warning for the given bank folders (or folders below a bank.yaml)."""
+    paths = list(paths)
+    findings = [Finding(p, "error") for p in validate_paths(paths)]
+    questions: list[tuple[Question, Source]] = []
+    for path in paths:
+        manifest = path / MANIFEST if (path / MANIFEST).is_file() else nearest_manifest(path)
+        if manifest is None or not path.exists():
+            continue  # validation has said what it can; there is no bank to run
+        bank = load_bank(manifest.parent).bank
+        if bank is None:
+            continue
+        inside = path.resolve()
+        for q in bank.questions:
+            where = Path(bank.sources[q.id].path).resolve()
+            if where == inside or inside in where.parents:
+                questions.append((q, bank.sources[q.id]))
+
+    runs: dict[tuple[str, str], sims.RunResult | Exception] = {}
+    jobs = [(q, src, where, link) for q, src in questions for where, link in _links(q)]
+    for n, (q, src, where, link) in enumerate(jobs, start=1):
+        key = (link.id, repr(sorted(link.params.items())))
+        if on_progress is not None:
+            on_progress(n, len(jobs), link.id)
+        if key not in runs:
+            try:
+                runs[key] = sims.run_simulation(link.id, link.params, backend=backend)
+            except Exception as exc:  # a broken simulation is a finding, not a crash
+                runs[key] = exc
+        outcome = runs[key]
+        if isinstance(outcome, Exception):
+            msg = f"simulation '{link.id}' failed: {type(outcome).__name__}: {outcome}"
+            findings.append(Finding(_locate(src, q.id, where, "sim-failed", msg), "error"))
+        elif not outcome.verdict.holds:
+            msg = f"the claim of '{link.id}' does not hold at these settings: {outcome.verdict.summary}"
+            findings.append(Finding(_locate(src, q.id, where, "claim-fails", msg), "error"))
+    for q, src in questions:
+        for where, rule, message in _advice(q):
+            findings.append(Finding(_locate(src, q.id, where, rule, message), "warning"))
+    return findings
