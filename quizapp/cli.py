@@ -60,6 +60,17 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("path", metavar="PATH", help="the new .yaml file")
     new.add_argument("--domain", metavar="D", help="its domain (default: the bank's first)")
 
+    exam = command("exam", "a timed practice exam, scored at the end")
+    exam.add_argument("--questions", type=int, metavar="N", help="how many questions (default: the bank's)")
+    exam.add_argument("--minutes", type=float, metavar="M", help="time limit (default: the bank's)")
+    exam.add_argument("--domain", metavar="D", help="only this domain")
+    exam.add_argument("--seed", type=int, metavar="S", help="draw repeatably")
+    exam.add_argument("--resume", action="store_true", help="resume the unfinished exam")
+
+    history = command("history", "past exams and study sessions")
+    history.add_argument("--json", action="store_true", help="print the exams as JSON")
+    history.add_argument("--csv", metavar="OUT", help="write every answer ever given to a CSV file")
+
     sim = command("sim", "list or run the simulations")
     sim_sub = sim.add_subparsers(dest="sub_command", metavar="ACTION", required=True)
     command("list", "every simulation: id, title, claim", sim_sub)
@@ -85,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int]] = {
     (None, None): cmd.tui,
     ("study", None): cmd.tui,
+    ("exam", None): cmd.tui,
+    ("history", None): cmd.history,
     ("validate", None): cmd.validate,
     ("lint", None): cmd.lint,
     ("schema", None): cmd.schema,

@@ -221,3 +221,42 @@ def import_gift(args: argparse.Namespace) -> int:
         print(note)
     print(f"wrote {len(written)} question files to {args.outdir}")
     return OK
+
+
+def history(args: argparse.Namespace) -> int:
+    """`quizapp history`: past exams (table or JSON), study totals, or every answer as CSV."""
+    from .exam_store import ExamStore
+    from .locations import data_dir
+    from .store import Store, StoreError
+
+    try:
+        store = Store.in_dir(data_dir(getattr(args, "data_dir", None)))
+    except StoreError as exc:
+        print(f"quizapp: {exc}", file=sys.stderr)
+        return PROBLEMS
+    exams = ExamStore(store)
+    if args.csv:
+        count = exams.export_answers_csv(Path(args.csv))
+        print(f"wrote {count} answers to {args.csv}")
+        return OK
+    records = exams.history()
+    if args.json:
+        print(json.dumps([r.as_json() for r in records], indent=2))
+        return OK
+    answers = store.answers()
+    study = [a for a in answers if a.mode == "study"]
+    print(f"study: {len(study)} answers, {sum(a.correct for a in study)} correct")
+    if not records:
+        print("no exams yet: `quizapp exam` starts one")
+        return OK
+    print(f"{'exam':>4}  {'date':16}  {'score':>11}  {'result':8}  per domain")
+    for r in records:
+        when = r.as_json()["started"].replace("T", " ")[:16]
+        if r.finished is None or r.percent is None:
+            score, verdict = f"{r.answered}/{len(r.question_ids)} done", "open"
+        else:
+            score = f"{r.correct}/{r.total} {r.percent:3.0f}%"
+            verdict = ("pass" if r.passed else "fail") + (" (time)" if r.timed_out else "")
+        domains = ", ".join(f"{d} {c}/{t}" for d, (c, t) in r.per_domain.items())
+        print(f"{r.id:>4}  {when:16}  {score:>11}  {verdict:8}  {domains}")
+    return OK

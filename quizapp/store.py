@@ -40,6 +40,38 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX answers_by_question ON answers(question_id);
     """,
+    # version 2: practice exams, their items, and which exam an answer belongs to
+    """
+    CREATE TABLE exams (
+        id INTEGER PRIMARY KEY,
+        bank TEXT NOT NULL,
+        question_ids TEXT NOT NULL,
+        minutes REAL NOT NULL,
+        pass_percent INTEGER NOT NULL,
+        seed INTEGER,
+        domain TEXT,
+        started REAL NOT NULL,
+        seconds_used REAL NOT NULL DEFAULT 0,
+        current INTEGER NOT NULL DEFAULT 0,
+        finished REAL,
+        correct INTEGER,
+        total INTEGER,
+        percent REAL,
+        passed INTEGER,
+        timed_out INTEGER,
+        per_domain TEXT
+    );
+    CREATE TABLE exam_items (
+        exam_id INTEGER NOT NULL REFERENCES exams(id),
+        position INTEGER NOT NULL,
+        question_id TEXT NOT NULL,
+        chosen TEXT NOT NULL DEFAULT '[]',
+        flagged INTEGER NOT NULL DEFAULT 0,
+        seconds REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (exam_id, position)
+    );
+    ALTER TABLE answers ADD COLUMN exam_id INTEGER REFERENCES exams(id);
+    """,
 ]
 
 
@@ -92,7 +124,7 @@ class Store:
         return cls(Path(data_dir) / DB_NAME)
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
         """One committed transaction; BEGIN IMMEDIATE takes the write lock up front (waits, never fails)."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -103,7 +135,7 @@ class Store:
         self.db.execute("COMMIT")
 
     def _migrate(self) -> None:
-        with self._write() as db:
+        with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
                 raise StoreError(f"{self.path} was written by a newer quizapp (schema {version})")
@@ -119,13 +151,13 @@ class Store:
 
     def start_session(self, mode: str, bank: str) -> int:
         """Open a study session and return its id."""
-        with self._write() as db:
+        with self.transaction() as db:
             cur = db.execute("INSERT INTO sessions(mode, bank, started) VALUES (?, ?, ?)", (mode, bank, time.time()))
             return int(cur.lastrowid or 0)
 
     def end_session(self, session_id: int) -> None:
         """Mark a session as ended."""
-        with self._write() as db:
+        with self.transaction() as db:
             db.execute("UPDATE sessions SET ended = ? WHERE id = ?", (time.time(), session_id))
 
     def record_answer(
@@ -140,7 +172,7 @@ class Store:
     ) -> int:
         """Store one answer, committed before this returns; the row's id."""
         picked = json.dumps(sorted(chosen))
-        with self._write() as db:
+        with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -44,3 +44,28 @@ def test_newer_schema_is_refused(tmp_path):
         assert "newer quizapp" in str(exc)
     else:
         raise AssertionError("a newer schema must be refused")
+
+
+def test_two_writer_processes_lose_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    Store.in_dir(tmp_path).close()  # create the schema first, as the app does at start
+    code = (
+        "import sys\nfrom quizapp.store import Store\n"
+        "s = Store.in_dir(sys.argv[1])\n"
+        "for i in range(500):\n"
+        "    s.record_answer(f'{sys.argv[2]}-{i}', ['A'], i % 2 == 0, 1.0)\n"
+    )
+    writers = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path), name], cwd=ROOT, stderr=subprocess.PIPE)
+        for name in ("one", "two")
+    ]
+    for proc in writers:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+    answers = Store.in_dir(tmp_path).answers()
+    assert len(answers) == 1000
+    assert len({a.question_id for a in answers}) == 1000
