@@ -215,8 +215,18 @@ def import_gift(args: argparse.Namespace) -> int:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {source}: {exc}") from None
-    result = from_gift(text, str(source))
-    written = write_questions(result, Path(args.outdir))
+    from .bank.loader import nearest_manifest, read_manifest
+
+    outdir = Path(args.outdir)
+    manifest_path = nearest_manifest(outdir if outdir.exists() else outdir.parent if outdir.parent.exists() else Path.cwd())
+    manifest = read_manifest(manifest_path)[0] if manifest_path else None
+    result = from_gift(text, str(source), manifest=manifest)
+    try:
+        written = write_questions(result, outdir)
+    except FileExistsError as exc:
+        raise UsageError(f"{exc}; nothing was written (choose an empty folder)") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write to {outdir}: {exc}") from None
     for note in result.notes:
         print(note)
     print(f"wrote {len(written)} question files to {args.outdir}")
