@@ -1,0 +1,230 @@
+"""Mechanics simulations: scaled dot products, softmax dilution, one head vs two.
+
+Defaults hold, counters do not, frames and params follow the contract, and the numbers the maths fixes
+come out exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import numpy as np
+import pydantic
+import pytest
+
+import sims
+from sims import Frame, run_simulation
+from sims.mechanics import jacobian_norms, project_rows_to_simplex
+
+IDS = ["scaled-dot-variance", "softmax-dilution", "multihead-vs-single"]
+SEEDED = ["scaled-dot-variance", "multihead-vs-single"]
+
+OUT_OF_BOUNDS = {
+    "scaled-dot-variance": [
+        {"d_min": 0}, {"d_max": 2048}, {"d_min": 8, "d_max": 4}, {"n_keys": 1},
+        {"rows": 2048, "n_keys": 256, "d_max": 1024}, {"points": 0}, {"unknown": 1},
+    ],
+    "softmax-dilution": [
+        {"margin": -1.0}, {"margin": 31.0}, {"margin_growth": "sqrt_n"}, {"n_min": 1},
+        {"n_max": 1 << 23}, {"n_min": 100, "n_max": 10}, {"points": 3},
+    ],
+    "multihead-vs-single": [
+        {"n": 3}, {"n": 129}, {"d": 0}, {"d": 17}, {"target": "next"}, {"rounds": 0}, {"steps": 101},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def default_runs() -> dict[str, tuple[sims.RunResult, list[Frame]]]:
+    """Each simulation run once at its defaults, with every frame kept."""
+    runs = {}
+    for sim_id in IDS:
+        frames: list[Frame] = []
+        runs[sim_id] = (run_simulation(sim_id, on_frame=frames.append), frames)
+    return runs
+
+
+def test_registered() -> None:
+    assert set(IDS) <= set(sims.ids())
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_default_holds(sim_id: str, default_runs) -> None:
+    result, _ = default_runs[sim_id]
+    assert result.verdict.holds, result.verdict.summary
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_counter_fails_and_matches_overrides(sim_id: str) -> None:
+    by_flag = run_simulation(sim_id, counter=True)
+    assert not by_flag.verdict.holds, by_flag.verdict.summary
+    by_overrides = run_simulation(sim_id, dict(sims.get(sim_id).counter))
+    assert by_overrides.verdict == by_flag.verdict
+    assert by_overrides.params == by_flag.params
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_frames_follow_contract(sim_id: str, default_runs) -> None:
+    _, frames = default_runs[sim_id]
+    assert len(frames) >= 2
+    progress = [f.progress for f in frames]
+    assert all(0.0 <= p <= 1.0 for p in progress)
+    assert progress == sorted(progress)
+    assert [f.verdict is not None for f in frames] == [False] * (len(frames) - 1) + [True]
+    assert frames[-1].series
+    for frame in frames:
+        for series in frame.series:
+            assert len(series.x) == len(series.y)
+            assert all(isinstance(v, float) and math.isfinite(v) for v in series.x + series.y)
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_first_frame_before_the_work(sim_id: str) -> None:
+    sim = sims.get(sim_id)
+    start = time.perf_counter()
+    frame = next(iter(sim.run(sim.params(), np)))
+    assert time.perf_counter() - start < 0.15
+    assert frame.progress == 0.0 and frame.verdict is None and not frame.series
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_measured_is_plain_json(sim_id: str, default_runs) -> None:
+    result, _ = default_runs[sim_id]
+    measured = dict(result.verdict.measured)
+    assert measured
+    assert all(type(v) in (bool, int, float, str) for v in measured.values()), measured
+    json.dumps(result.as_json(), allow_nan=False)
+    counter = run_simulation(sim_id, counter=True)
+    json.dumps(counter.as_json(), allow_nan=False)
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_metadata_complete(sim_id: str) -> None:
+    sim = sims.get(sim_id)
+    assert sim.claim.endswith(".") and sim.title and sim.explains
+    assert sim.plot.x_label != "x" and sim.plot.y_label != "y"
+    for name, field in sim.Params.model_fields.items():
+        assert field.description, f"{sim_id}.{name} has no description"
+
+
+@pytest.mark.parametrize(
+    ("sim_id", "overrides"), [(s, o) for s in IDS for o in OUT_OF_BOUNDS[s]], ids=lambda v: str(v)
+)
+def test_params_out_of_bounds_refused(sim_id: str, overrides: dict) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        run_simulation(sim_id, overrides)
+
+
+@pytest.mark.parametrize("sim_id", SEEDED)
+def test_deterministic_for_a_seed(sim_id: str) -> None:
+    a = run_simulation(sim_id, {"seed": 7})
+    b = run_simulation(sim_id, {"seed": 7})
+    assert a.verdict == b.verdict
+    assert a.last_frame.series == b.last_frame.series
+
+
+def test_softmax_dilution_deterministic() -> None:
+    assert run_simulation("softmax-dilution").verdict == run_simulation("softmax-dilution").verdict
+
+
+# --- scaled-dot-variance ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [2, 5, 16])
+def test_jacobian_norm_known_values(n: int) -> None:
+    # Uniform p: J = I/n - 11^T/n^2, whose Frobenius norm is sqrt(n-1)/n; one-hot p: J = 0.
+    uniform = np.full((1, n), 1.0 / n)
+    assert jacobian_norms(uniform, np) == pytest.approx([math.sqrt(n - 1) / n], rel=1e-12)
+    one_hot = np.eye(n)[:1]
+    assert jacobian_norms(one_hot, np) == pytest.approx([0.0], abs=1e-15)
+
+
+def test_scaled_dot_variance_tracks_d(default_runs) -> None:
+    m = default_runs["scaled-dot-variance"][0].verdict.measured
+    assert m["variance_at_d_max"] == pytest.approx(m["d_k_max"], rel=0.1)
+    assert m["variance_slope"] == pytest.approx(1.0, abs=0.05)
+    assert m["jacobian_ratio_at_d_max"] < 0.02
+    assert m["saturated_rows_unscaled_at_d_max"] > 0.5
+
+
+def test_scaled_dot_counter_fails_because_scaling_barely_matters() -> None:
+    m = run_simulation("scaled-dot-variance", counter=True).verdict.measured
+    assert m["d_k_max"] == 2
+    assert 0.7 < m["jacobian_ratio_at_d_max"] < 1.5
+    assert m["saturated_rows_unscaled_at_d_max"] == 0.0
+
+
+def test_scaled_dot_d_one_scaling_is_identity() -> None:
+    # At d_k = 1 dividing by sqrt(1) changes nothing: the two Jacobians are the same numbers.
+    m = run_simulation("scaled-dot-variance", {"d_min": 1, "d_max": 1}).verdict.measured
+    assert m["jacobian_ratio_at_d_max"] == 1.0
+    assert m["variance_at_d_max"] == m["scaled_variance_max"]
+
+
+# --- softmax-dilution -------------------------------------------------------------------------
+
+
+def test_dilution_weights_match_formula(default_runs) -> None:
+    m = default_runs["softmax-dilution"][0].verdict.measured
+    assert m["weight_at_n_min"] == pytest.approx(math.exp(3) / (math.exp(3) + 1), rel=1e-12)
+    n = m["n_max"]
+    assert m["weight_at_n_max"] == pytest.approx(math.exp(3) / (math.exp(3) + n - 1), rel=1e-12)
+    assert m["max_relative_gap_to_formula"] < 1e-12
+
+
+def test_dilution_zero_margin_is_exactly_one_over_n() -> None:
+    result = run_simulation("softmax-dilution", {"margin": 0.0, "n_max": 4096})
+    m = result.verdict.measured
+    assert m["weight_at_n_max"] == pytest.approx(1 / 4096, rel=1e-12)
+    assert m["large_n_slope"] == pytest.approx(-1.0, abs=1e-9)
+    assert result.verdict.holds
+
+
+def test_dilution_log_margin_keeps_weight() -> None:
+    m = run_simulation("softmax-dilution", counter=True).verdict.measured
+    # m = log n + 3: weight = e^3 n / (e^3 n + n - 1) -> e^3 / (e^3 + 1) for large n.
+    assert m["weight_at_n_max"] == pytest.approx(math.exp(3) / (math.exp(3) + 1), rel=1e-5)
+    assert abs(m["large_n_slope"]) < 1e-3
+
+
+def test_dilution_huge_margin_not_yet_diluted() -> None:
+    # With m = 20, e^m is far beyond any allowed n: the weight is still ~1 and the 1/n regime never starts.
+    result = run_simulation("softmax-dilution", {"margin": 20.0})
+    assert not result.verdict.holds
+    assert result.verdict.measured["weight_at_n_max"] > 0.99
+
+
+# --- multihead-vs-single ----------------------------------------------------------------------
+
+
+def test_simplex_projection_known_values() -> None:
+    v = np.array([[0.5, 0.5, 0.0], [2.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.2, -3.0, 0.4]])
+    expected = np.array([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.4, 0.0, 0.6]])
+    np.testing.assert_allclose(project_rows_to_simplex(v, np), expected, atol=1e-15)
+    rows = project_rows_to_simplex(np.random.default_rng(0).standard_normal((50, 9)) * 3, np)
+    assert np.all(rows >= 0)
+    np.testing.assert_allclose(rows.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_multihead_floor_and_fit(default_runs) -> None:
+    m = default_runs["multihead-vs-single"][0].verdict.measured
+    assert m["positional_heads"] == 2 and m["positional_heads_error"] < 1e-20
+    assert m["single_head_floor"] > 0.2
+    # The fit can never beat the floor (it bounds every single head) and lands close to it.
+    assert m["single_head_floor"] - 1e-12 <= m["single_head_best_fit"] <= m["single_head_floor"] + 0.02
+
+
+def test_multihead_counter_single_head_suffices() -> None:
+    m = run_simulation("multihead-vs-single", counter=True).verdict.measured
+    assert m["single_head_floor"] < 1e-20
+    assert m["single_head_best_fit"] < 1e-3
+    assert m["positional_heads"] == 1 and m["positional_heads_error"] < 1e-20
+
+
+def test_multihead_short_sequence_single_head_can_cheat() -> None:
+    # n <= d: the target has rank <= n <= d, so a single head's output space is wide enough.
+    result = run_simulation("multihead-vs-single", {"n": 8, "d": 16, "rounds": 2})
+    assert not result.verdict.holds
+    assert result.verdict.measured["single_head_floor"] < 1e-20
