@@ -1,0 +1,195 @@
+"""KV-head simulations: cache sizing against real model shapes, and MHA -> GQA conversion.
+
+Defaults hold, counters do not, frames and params follow the contract, and the byte counts equal
+the published figures exactly.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pydantic
+import pytest
+
+import sims
+from sims import Frame, run_simulation
+from sims.kv_heads import allocated_bytes, formula_bytes, pool_heads
+
+IDS = ["kv-cache-sizing", "gqa-interpolation"]
+GIB = 2**30
+
+OUT_OF_BOUNDS = {
+    "kv-cache-sizing": [
+        {"model": "llama-4"}, {"tokens": 0}, {"tokens": 1 << 21}, {"batch": 0}, {"dtype": "float64"},
+        {"check": "speed"}, {"query_heads": 32, "kv_heads": 5}, {"head_dim": 1024}, {"layers": 0},
+    ],
+    "gqa-interpolation": [
+        {"heads": 6}, {"heads": 1}, {"heads": 128}, {"head_spread": -0.1}, {"n": 1}, {"d": 10_000},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def default_runs() -> dict[str, tuple[sims.RunResult, list[Frame]]]:
+    """Each simulation run once at its defaults, with every frame kept."""
+    runs = {}
+    for sim_id in IDS:
+        frames: list[Frame] = []
+        runs[sim_id] = (run_simulation(sim_id, on_frame=frames.append), frames)
+    return runs
+
+
+def test_registered() -> None:
+    assert set(IDS) <= set(sims.ids())
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_default_holds(sim_id: str, default_runs) -> None:
+    result, _ = default_runs[sim_id]
+    assert result.verdict.holds, result.verdict.summary
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_counter_fails_and_matches_overrides(sim_id: str) -> None:
+    by_flag = run_simulation(sim_id, counter=True)
+    assert not by_flag.verdict.holds, by_flag.verdict.summary
+    by_overrides = run_simulation(sim_id, dict(sims.get(sim_id).counter))
+    assert by_overrides.verdict == by_flag.verdict
+    assert by_overrides.params == by_flag.params
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_frames_follow_contract(sim_id: str, default_runs) -> None:
+    _, frames = default_runs[sim_id]
+    assert len(frames) >= 2
+    progress = [f.progress for f in frames]
+    assert all(0.0 <= p <= 1.0 for p in progress)
+    assert progress == sorted(progress)
+    assert [f.verdict is not None for f in frames] == [False] * (len(frames) - 1) + [True]
+    assert frames[-1].series, "the last frame carries the full series"
+    for frame in frames:
+        for series in frame.series:
+            assert len(series.x) == len(series.y)
+            assert all(isinstance(v, float) for v in series.x + series.y)
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_measured_is_plain_json(sim_id: str, default_runs) -> None:
+    result, _ = default_runs[sim_id]
+    measured = dict(result.verdict.measured)
+    assert measured
+    assert all(type(v) in (bool, int, float, str) for v in measured.values()), measured
+    json.dumps(result.as_json(), allow_nan=False)
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_metadata_complete(sim_id: str) -> None:
+    sim = sims.get(sim_id)
+    assert sim.claim.endswith(".") and sim.title and sim.explains
+    assert sim.plot.x_label != "x" and sim.plot.y_label != "y"
+    for name, field in sim.Params.model_fields.items():
+        assert field.description, f"{sim_id}.{name} has no description"
+
+
+@pytest.mark.parametrize(
+    ("sim_id", "overrides"), [(s, o) for s in IDS for o in OUT_OF_BOUNDS[s]], ids=lambda v: str(v)
+)
+def test_params_out_of_bounds_refused(sim_id: str, overrides: dict) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        run_simulation(sim_id, overrides)
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_deterministic_for_a_seed(sim_id: str) -> None:
+    a = run_simulation(sim_id, {"seed": 7})
+    b = run_simulation(sim_id, {"seed": 7})
+    assert a.verdict == b.verdict
+    assert a.last_frame.series == b.last_frame.series
+
+
+# ---------------------------------------------------------------------------------------------
+# kv-cache-sizing known answers
+
+
+@pytest.mark.parametrize(
+    ("model", "gqa_gib", "mha_gib", "ratio"),
+    [("llama-2-70b", 0.3125, 2.5, 8.0), ("llama-3-8b", 0.125, 0.5, 4.0), ("mistral-7b", 0.125, 0.5, 4.0)],
+)
+def test_published_cache_sizes(model: str, gqa_gib: float, mha_gib: float, ratio: float) -> None:
+    # Llama 2 70B: 2 x 80 x 8 x 128 x 1024 x 2 bytes = 335,544,320 bytes = 0.3125 GiB per 1,024 tokens.
+    result = run_simulation("kv-cache-sizing", {"model": model})
+    m = result.verdict.measured
+    assert m["gqa_gib"] == gqa_gib and m["mha_gib"] == mha_gib
+    assert m["memory_ratio_mha_over_gqa"] == ratio == m["h_over_g"]
+    assert m["formula_mismatches"] == 0
+    assert result.verdict.holds
+
+
+def test_llama_2_70b_bytes_exact() -> None:
+    m = run_simulation("kv-cache-sizing").verdict.measured
+    assert m["gqa_bytes"] == 335_544_320
+    assert m["mqa_bytes"] == 335_544_320 // 8
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"tokens": 1 << 20, "batch": 1024},  # ~320 TiB: allocated in part, scaled up exactly
+        {"tokens": 1, "batch": 1},
+        {"tokens": 4097, "batch": 3, "dtype": "float32"},
+        {"tokens": 999, "dtype": "int8"},
+        {"model": "custom", "layers": 128, "query_heads": 128, "kv_heads": 128, "head_dim": 256,
+         "dtype": "float32"},
+    ],
+)
+def test_formula_matches_allocation_everywhere(overrides: dict) -> None:
+    result = run_simulation("kv-cache-sizing", overrides)
+    assert result.verdict.measured["formula_mismatches"] == 0
+    assert result.verdict.holds
+
+
+def test_allocation_is_capped_and_scaled() -> None:
+    got, scaled = allocated_bytes(80, 64, 128, 1 << 20, 1024, np.float16, np)
+    assert got <= 1 << 25
+    assert scaled == formula_bytes(80, 64, 128, 1 << 20, 1024, 2)
+
+
+def test_flops_check_counts_equal_flops() -> None:
+    # Every query head scores n x n keys either way: 2 H n^2 head_dim FLOPs, MHA or GQA.
+    m = run_simulation("kv-cache-sizing", {"check": "flops"}).verdict.measured
+    assert m["qk_flops_mha"] == m["qk_flops_gqa"] == 2 * 64 * 16 * 16 * 128
+    assert m["flops_ratio_mha_over_gqa"] == 1.0
+    assert m["grouped_scores_max_gap"] < 1e-9
+
+
+def test_flops_check_holds_only_without_grouping() -> None:
+    # With G = H there is nothing to cut, so "FLOPs fall by H/G = 1" is true.
+    mha = {"model": "custom", "query_heads": 16, "kv_heads": 16, "check": "flops"}
+    assert run_simulation("kv-cache-sizing", mha).verdict.holds
+
+
+# ---------------------------------------------------------------------------------------------
+# gqa-interpolation known answers
+
+
+def test_pool_heads_known_values() -> None:
+    w = np.arange(8.0).reshape(4, 1, 2)  # heads [0,1], [2,3], [4,5], [6,7]
+    assert np.array_equal(pool_heads(w, 4), w)
+    assert pool_heads(w, 2).ravel().tolist() == [1.0, 2.0, 5.0, 6.0]
+    assert pool_heads(w, 1).ravel().tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("heads", [2, 8, 32])
+def test_gqa_exact_at_h_and_monotone(seed: int, heads: int) -> None:
+    result = run_simulation("gqa-interpolation", {"seed": seed, "heads": heads, "n": 32})
+    m = result.verdict.measured
+    assert m["error_at_g_h"] == 0.0
+    assert result.verdict.holds, result.verdict.summary
+
+
+def test_gqa_identical_heads_lose_nothing() -> None:
+    m = run_simulation("gqa-interpolation", {"head_spread": 0.0, "heads": 16}).verdict.measured
+    assert m["error_at_g_1"] < 1e-12 and m["error_at_g_half"] < 1e-12
+    assert not m["loses_at_g_1"]
