@@ -82,6 +82,9 @@ class Simulation(ABC):
     plot: ClassVar[PlotSpec] = PlotSpec()
     explains: ClassVar[str] = ""
     """A short 'what this proves' text shown beside the run."""
+    gpu_params: ClassVar[dict[str, Any]] = {}
+    """Overrides under which a GPU shows what the defaults show on a CPU (a timing claim may need
+    sizes large enough to fill the device); used by the CuPy tests and benchmarks/gpu_check.py."""
 
     def params(self, overrides: Mapping[str, Any] | None = None, *, counter: bool = False) -> SimParams:
         """The validated parameters: defaults, then the counter setting if asked, then overrides."""

@@ -1,0 +1,1 @@
+"""Modal dialogs that dismiss with a value: skipped files, session summary."""

@@ -1,0 +1,61 @@
+"""The end of a study session: the score, and each question right or wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from ...study.session import AnswerResult
+from ...text import plain
+
+
+def score_line(results: Sequence[AnswerResult]) -> str:
+    """'3 / 5 correct (60%)'."""
+    right, total = sum(r.correct for r in results), len(results)
+    percent = round(100 * right / total) if total else 0
+    return f"{right} / {total} correct ({percent}%)"
+
+
+class SummaryDialog(ModalScreen[None]):
+    """Shows the session's score; dismissing it returns to the home screen."""
+
+    BINDINGS = [Binding("escape,enter,n", "close", "Back home", id="summary.close")]
+
+    def __init__(self, results: Sequence[AnswerResult]) -> None:
+        super().__init__()
+        self.results = list(results)
+
+    def compose(self) -> ComposeResult:
+        """The score and each question's result."""
+        lines = Content("\n").join(
+            Content.assemble(
+                ("✓ " if r.correct else "✗ ", "bold $text-success" if r.correct else "bold $text-error"),
+                plain(r.question.title),
+            )
+            for r in self.results
+        )
+        with Vertical(id="summary-dialog", classes="dialog"):
+            yield Static(Content.styled("Session complete", "bold"), classes="dialog-title")
+            yield Static(Content.styled(score_line(self.results), "bold"), id="summary-score")
+            with VerticalScroll(id="summary-list"):
+                yield Static(lines)
+            yield Button("Back home", id="summary-close", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        """Focus the button so Enter goes home."""
+        self.query_one("#summary-close", Button).focus()
+
+    def action_close(self) -> None:
+        """Close and go home."""
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Close and go home."""
+        event.stop()
+        self.dismiss(None)

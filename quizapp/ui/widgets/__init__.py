@@ -1,0 +1,1 @@
+"""Reusable widgets: option cards, the feedback panel, the simulation plot and tables."""

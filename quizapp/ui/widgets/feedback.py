@@ -1,0 +1,65 @@
+"""What the learner sees after submitting: the verdict banner, then the expert's analysis."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from ...bank.models import Question
+from ...study.session import AnswerResult
+from ...text import plain
+from .options import MARK_CORRECT, MARK_PICK, MARK_WRONG
+from .prose import literal, markdown
+
+
+def banner(result: AnswerResult) -> Content:
+    """'✓ Correct' or '✗ Incorrect — the answer is C', and a legend of the marks."""
+    question = result.question
+    answer = ", ".join(i for i in question.option_ids if i in question.answers)
+    if result.correct:
+        head = Content.styled(f"{MARK_CORRECT} Correct", "bold")
+    else:
+        noun = "answers are" if question.multiple else "answer is"
+        head = Content.styled(f"{MARK_WRONG} Incorrect — the {noun} {answer}", "bold")
+    legend = f"{MARK_CORRECT} correct   {MARK_WRONG} your wrong pick   {MARK_PICK} your pick"
+    return Content.assemble(head, "\n", (legend, "dim"))
+
+
+def heading(text: str) -> Static:
+    """A section heading."""
+    return Static(literal(text), classes="heading")
+
+
+class FeedbackPanel(Vertical):
+    """The explanation, the traps, how it goes in practice, references and the linked simulations."""
+
+    def __init__(self, question: Question, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        """Explanation, traps, in practice, references, simulations: whichever the question has."""
+        q = self.question
+        yield heading("Explanation")
+        yield markdown(q.explanation, id="fb-explanation")
+        if q.traps:
+            yield heading("Traps")
+            for index, trap in enumerate(q.traps):
+                first = " -first" if index == 0 else ""
+                yield Static(literal(plain(trap.title), "bold"), classes="trap-title" + first)
+                yield markdown(trap.text, classes="trap-text")
+        if q.in_practice:
+            yield heading("In practice")
+            yield markdown(q.in_practice, id="fb-in-practice")
+        if q.references:
+            yield heading("References")
+            refs = Content("\n").join(Content.assemble("• ", plain(r)) for r in q.references)
+            yield Static(refs, id="fb-references")
+        links = q.all_sim_links()
+        if links:
+            yield heading("Simulations")
+            lines = Content("\n").join(Content.assemble("• ", link.label or link.id) for link in links)
+            hint = Content.styled("s opens the simulation of the option under the cursor", "dim")
+            yield Static(Content.assemble(lines, "\n", hint), id="fb-sims")

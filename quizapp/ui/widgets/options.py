@@ -1,0 +1,189 @@
+"""The options of a question as cards, with a cursor: before submitting they are choices, after
+submitting each card also says whether it was right, why, and which requirements it breaks."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from ...bank.models import Question
+from ...study.session import AnswerResult
+from ...text import plain
+from .prose import paragraphs
+
+MARK_CORRECT = "✓"
+MARK_WRONG = "✗"
+MARK_PICK = "→"
+
+
+def option_body(question: Question, index: int, result: AnswerResult | None) -> Content:
+    """The text of one option card; after submitting, with its why, violated requirements and sim."""
+    option = question.options[index]
+    text = plain(option.text)
+    if result is None:
+        return Content(text)
+    parts: list[str | tuple[str, str]] = [(text, "bold"), "\n", paragraphs(option.why)]
+    requirements = {r.id: r for r in question.requirements}
+    for req_id in option.violates:
+        req = requirements.get(req_id)
+        parts += ["\n", ("violates: ", "bold $text-error"), plain(req.text) if req else req_id]
+    if option.sim is not None:
+        label = option.sim.label or option.sim.id
+        parts += ["\n", ("simulation: ", "bold $text-accent"), label, ("  (s)", "dim")]
+    return Content.assemble(*parts)
+
+
+def option_marker(question: Question, index: int, selected: bool, result: AnswerResult | None) -> Content:
+    """The marker column: a radio/check box before submitting; ✓ ✗ → after."""
+    option_id = question.option_ids[index]
+    if result is None:
+        box = ("[x]" if selected else "[ ]") if question.multiple else ("(•)" if selected else "( )")
+        return Content.assemble((box, "bold" if selected else "dim"), " ", (f"{option_id}.", "bold"))
+    picked = option_id in result.chosen
+    correct = option_id in question.answers
+    pick = (MARK_PICK, "bold") if picked else " "
+    if correct:
+        mark: tuple[str, str] | str = (MARK_CORRECT, "bold $text-success")
+    elif picked:
+        mark = (MARK_WRONG, "bold $text-error")
+    else:
+        mark = " "
+    return Content.assemble(pick, mark, "  ", (f"{option_id}.", "bold"))
+
+
+class OptionCard(Horizontal):
+    """One option: a narrow marker column and the option's text beside it (hanging indent)."""
+
+    def __init__(self, question: Question, index: int) -> None:
+        super().__init__(classes="option-card")
+        self.question = question
+        self.index = index
+        self._drawn: tuple[bool, AnswerResult | None] | None = None
+
+    def compose(self) -> ComposeResult:
+        """The marker column and the text column."""
+        yield Static(classes="option-marker")
+        yield Static(classes="option-body")
+
+    def show(self, *, selected: bool, cursor: bool, result: AnswerResult | None) -> None:
+        """Redraw for the current selection, cursor and (after submitting) the result."""
+        state = (selected, result)
+        if state != self._drawn:  # moving the cursor only restyles; text changes re-layout
+            self._drawn = state
+            marker = option_marker(self.question, self.index, selected, result)
+            self.query_one(".option-marker", Static).update(marker)
+            self.query_one(".option-body", Static).update(option_body(self.question, self.index, result))
+        option_id = self.question.option_ids[self.index]
+        self.set_class(cursor, "-cursor")
+        self.set_class(selected, "-selected")
+        self.set_class(result is not None and option_id in self.question.answers, "-correct")
+        self.set_class(result is not None and option_id in result.chosen and not result.correct, "-wrong")
+
+    def on_click(self, event: events.Click) -> None:
+        """A click moves the cursor here and chooses the option."""
+        event.stop()
+        self.post_message(OptionsView.Clicked(self.index))
+
+
+class OptionsView(Vertical, can_focus=True):
+    """The option cards with a cursor (↑/↓, j/k); Space chooses the option under the cursor."""
+
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "Move", key_display="↑↓", id="options.up"),
+        Binding("down,j", "move(1)", "Next option", show=False, id="options.down"),
+        Binding("home", "jump(0)", "First option", show=False, id="options.first"),
+        Binding("end", "jump(-1)", "Last option", show=False, id="options.last"),
+        Binding("space", "toggle", "Choose", show=False, id="options.toggle"),
+    ]
+
+    cursor: reactive[int] = reactive(0, init=False)
+    """Index of the option under the cursor."""
+
+    class Toggled(Message):
+        """The learner chose (or un-chose) the option under the cursor."""
+
+        def __init__(self, options: OptionsView, option_id: str) -> None:
+            super().__init__()
+            self.options = options
+            self.option_id = option_id
+
+        @property
+        def control(self) -> OptionsView:
+            """The options widget, for `@on(..., selector)`."""
+            return self.options
+
+    class Clicked(Message):
+        """A card was clicked (posted by the card, handled here)."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, question: Question, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.question = question
+        self.selection: frozenset[str] = frozenset()
+        self.result: AnswerResult | None = None
+
+    def compose(self) -> ComposeResult:
+        """One card per option."""
+        for index in range(len(self.question.options)):
+            yield OptionCard(self.question, index)
+
+    def on_mount(self) -> None:
+        """Draw the cards."""
+        self.redraw()
+
+    @property
+    def cursor_id(self) -> str:
+        """The id of the option under the cursor."""
+        return self.question.option_ids[self.cursor]
+
+    def set_state(self, selection: frozenset[str] | set[str], result: AnswerResult | None) -> None:
+        """Show a new selection (and, after submitting, the result)."""
+        self.selection = frozenset(selection)
+        self.result = result
+        self.set_class(result is not None, "-submitted")
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Redraw every card."""
+        for card in self.query(OptionCard):
+            option_id = self.question.option_ids[card.index]
+            selected = option_id in self.selection
+            card.show(selected=selected, cursor=card.index == self.cursor, result=self.result)
+
+    def watch_cursor(self) -> None:
+        """Redraw and keep the cursor (or, before submitting, all the options) in view."""
+        self.redraw()
+        cards = list(self.query(OptionCard))
+        if self.result is None:
+            self.scroll_visible(animate=False)  # short cards: keep all of them in view to compare
+        elif cards:
+            cards[self.cursor].scroll_visible(animate=False)  # long cards after feedback: follow the cursor
+
+    def action_move(self, step: int) -> None:
+        """Move the cursor, stopping at the ends."""
+        self.cursor = max(0, min(len(self.question.options) - 1, self.cursor + step))
+
+    def action_jump(self, index: int) -> None:
+        """Put the cursor on the first (0) or last (-1) option."""
+        self.cursor = index % len(self.question.options)
+
+    def action_toggle(self) -> None:
+        """Choose the option under the cursor."""
+        self.post_message(self.Toggled(self, self.cursor_id))
+
+    def on_options_view_clicked(self, event: Clicked) -> None:
+        """A click moves the cursor there, and before submitting chooses the option."""
+        event.stop()
+        self.focus()
+        self.cursor = event.index
+        if self.result is None:
+            self.post_message(self.Toggled(self, self.cursor_id))
