@@ -106,33 +106,25 @@ def sim_run(args: argparse.Namespace) -> int:
 
 
 def tui(args: argparse.Namespace) -> int:
-    """The TUI: home screen, or straight into study mode."""
-    from .bank import load_bank
+    """The TUI: home screen, or straight into study mode or an exam."""
     from .locations import data_dir
     from .store import StoreError
 
     bank_dir = _bank_dir(args)
-    loaded = load_bank(bank_dir)
-    if loaded.bank is None:
-        for problem in loaded.problems:
-            print(problem, file=sys.stderr)
-        print(f"quizapp: the bank at {bank_dir} cannot be opened (see above)", file=sys.stderr)
-        return PROBLEMS
     from .ui import make_app
 
-    start = "study" if args.command == "study" else "home"
     try:
         app = make_app(
             bank_dir,
             data_dir(getattr(args, "data_dir", None)),
-            start=start,
+            start=args.command or "home",
             domain=getattr(args, "domain", None),
             tag=getattr(args, "tag", None),
         )
-        app.run()
     except StoreError as exc:
         print(f"quizapp: {exc}", file=sys.stderr)
         return PROBLEMS
+    app.run()
     return int(app.return_code or 0)
 
 

@@ -109,12 +109,17 @@ class Bank:
         """The question with this id (KeyError if none)."""
         return self.questions[self.questions.position(question_id)]
 
+    def ids_by_domain(self) -> dict[str, list[str]]:
+        """Question ids per domain, in the manifest's order (empty domains included), without
+        building the questions."""
+        groups: dict[str, list[str]] = {d.id: [] for d in self.manifest.domains}
+        for qid, domain, _ in self.questions.index:
+            groups.setdefault(domain, []).append(qid)
+        return groups
+
     def count_by_domain(self) -> dict[str, int]:
         """How many questions each domain has, in the manifest's order (empty domains included)."""
-        counts = {d.id: 0 for d in self.manifest.domains}
-        for domain in self.questions.domains():
-            counts[domain] = counts.get(domain, 0) + 1
-        return counts
+        return {domain: len(ids) for domain, ids in self.ids_by_domain().items()}
 
     def by_domain(self) -> dict[str, list[Question]]:
         """Questions grouped by domain id, in the manifest's domain order (empty domains included)."""

@@ -9,7 +9,8 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widgets import HelpPanel
 
-from ..bank import Bank, LoadResult, Problem, SimLink, load_bank
+from ..bank import Bank, LoadResult, Problem, SimLink
+from ..bank.cache import load_bank_cached
 from ..locations import bundled_bank
 from ..locations import data_dir as default_data_dir
 from ..store import Store
@@ -113,6 +114,7 @@ def make_app(
     if start not in STARTS:
         raise ValueError(f"start must be one of {', '.join(STARTS)}, not {start!r}")
     bank_dir = Path(bank_dir) if bank_dir is not None else bundled_bank()
-    loaded = load_bank(bank_dir)
-    store = Store.in_dir(Path(data_dir) if data_dir is not None else default_data_dir())
+    data = Path(data_dir) if data_dir is not None else default_data_dir()
+    store = Store.in_dir(data)
+    loaded = load_bank_cached(bank_dir, data / "cache")  # a large bank opens from its index
     return QuizApp(bank_dir, loaded, store, start=start, domain=domain, tag=tag, backend=backend)

@@ -88,10 +88,11 @@ class HomeScreen(Screen[None]):
         progress = self.app.store.progress()
         totals = [0, 0, 0]
         rows = []
+        ids_by_domain = bank.ids_by_domain()  # from the index: a large bank is not built to be counted
         for domain in bank.manifest.domains:
-            questions = bank.by_domain().get(domain.id, [])
-            answered = [progress[q.id] for q in questions if q.id in progress]
-            counts = [len(questions), len(answered), sum(p.last_correct for p in answered)]
+            ids = ids_by_domain.get(domain.id, [])
+            answered = [progress[qid] for qid in ids if qid in progress]
+            counts = [len(ids), len(answered), sum(p.last_correct for p in answered)]
             totals = [a + b for a, b in zip(totals, counts, strict=True)]
             rows.append((domain.id, domain.title, counts))
         table.add_row(Text("All domains", style="bold"), *(Text(str(n)) for n in totals), key=ALL)
