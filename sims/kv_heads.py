@@ -48,10 +48,10 @@ class SizingParams(SimParams):
     model: Literal["llama-2-70b", "llama-3-8b", "mistral-7b", "custom"] = Field(
         "llama-2-70b", description="A preset shape, or 'custom' to use the four fields below."
     )
-    layers: int = Field(32, ge=1, le=128, description="Layers (custom only).")
-    query_heads: int = Field(32, ge=1, le=128, description="H, query heads per layer (custom only).")
-    kv_heads: int = Field(8, ge=1, le=128, description="G, key/value heads per layer (custom only).")
-    head_dim: int = Field(128, ge=1, le=256, description="Width of every head (custom only).")
+    layers: int = Field(32, ge=1, le=128, description="Layers (set by a preset; yours with model=custom).")
+    query_heads: int = Field(32, ge=1, le=128, description="H, query heads per layer (set by a preset; yours with model=custom).")
+    kv_heads: int = Field(8, ge=1, le=128, description="G, key/value heads per layer (set by a preset; yours with model=custom).")
+    head_dim: int = Field(128, ge=1, le=256, description="Width of every head (set by a preset; yours with model=custom).")
     tokens: int = Field(1024, ge=1, le=1 << 20, description="Tokens cached per sequence.")
     batch: int = Field(1, ge=1, le=1024, description="Sequences cached.")
     dtype: Literal["float16", "float32", "int8"] = Field(
@@ -61,6 +61,15 @@ class SizingParams(SimParams):
         "memory", description="'memory': the cache shrinks by H/G; 'flops': the (false) claim QK^T FLOPs do."
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the queries and keys scored.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset_shape(cls, data: Any) -> Any:
+        """A preset fixes the four shape fields, so the parameters shown are the shape that ran."""
+        if isinstance(data, dict) and data.get("model", "llama-2-70b") in PRESETS:
+            layers, query_heads, kv_heads, head_dim = PRESETS[data.get("model", "llama-2-70b")]
+            data = {**data, "layers": layers, "query_heads": query_heads, "kv_heads": kv_heads, "head_dim": head_dim}
+        return data
 
     @model_validator(mode="after")
     def _groups_divide(self) -> SizingParams:

@@ -22,7 +22,7 @@ GIB = 2**30
 OUT_OF_BOUNDS = {
     "kv-cache-sizing": [
         {"model": "llama-4"}, {"tokens": 0}, {"tokens": 1 << 21}, {"batch": 0}, {"dtype": "float64"},
-        {"check": "speed"}, {"query_heads": 32, "kv_heads": 5}, {"head_dim": 1024}, {"layers": 0},
+        {"check": "speed"}, {"model": "custom", "query_heads": 32, "kv_heads": 5}, {"model": "custom", "head_dim": 1024}, {"model": "custom", "layers": 0},
     ],
     "gqa-interpolation": [
         {"heads": 6}, {"heads": 1}, {"heads": 128}, {"head_spread": -0.1}, {"n": 1}, {"d": 10_000},
