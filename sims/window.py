@@ -1,0 +1,158 @@
+"""Sliding-window attention: how far information travels through a stack of windowed layers.
+
+``sliding-window-reach`` propagates a boolean "influenced by position 0" vector through L causal
+sliding-window attention layers and records, after each layer, the farthest position reached and the
+layer at which every position was first reached (Beltagy et al. 2020, "Longformer", sec. 3.1; Jiang
+et al. 2023, "Mistral 7B", sec. 2: after k layers information moves forward by up to k x W tokens).
+
+Convention: a window of w tokens counts the token itself, so position i reads positions i-w+1..i and
+one layer carries information w-1 positions forward. Mistral's paper writes the window as positions
+i-W..i (W+1 tokens), which gives W per layer and L*W after L layers: the same count with W = w-1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from .backend import to_host
+from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict
+from .reach import conv_layer
+from .registry import register
+
+N_CAP = 1 << 18
+"""Longest sequence propagated (262,144 positions: a few milliseconds per layer)."""
+
+
+class WindowParams(SimParams):
+    """The window, the depth of the stack and the length of the sequence."""
+
+    window: int = Field(
+        4096, ge=2, le=N_CAP, description="w: tokens each position reads, itself included (i-w+1..i)."
+    )
+    layers: int = Field(32, ge=1, le=64, description="L: sliding-window layers stacked.")
+    n: int = Field(
+        131072, ge=2, le=N_CAP,
+        description="Sequence length: positions 0..n-1 (needs n > L(w-1) to show L layers).",
+    )
+
+    @model_validator(mode="after")
+    def _window_fits(self) -> WindowParams:
+        if self.window > self.n:
+            raise ValueError("window must not exceed n: a window as wide as the sequence is full attention")
+        return self
+
+
+def window_layer(reach: Any, window: int, xp: Any) -> Any:
+    """One causal sliding-window layer: output i reads inputs i-w+1..i (a windowed OR). (n,) -> (n,)
+
+    The connectivity is that of a causal convolution of width w, so the reach is the same.
+    """
+    return conv_layer(reach, 0, window, xp)
+
+
+def farthest(reach: Any, xp: Any) -> int:
+    """The largest position marked in ``reach`` (-1 if none). (n,) -> int"""
+    marked = xp.flatnonzero(reach)  # (m,)
+    return int(marked[-1]) if marked.size else -1
+
+
+def formula_first_layer(n: int, window: int, layers: int) -> np.ndarray:
+    """ceil(t/(w-1)) for each position t, 0 for t = 0, -1 where that exceeds L layers. (n,) host ints."""
+    t = np.arange(n, dtype=np.int64)  # (n,)
+    first = -(-t // (window - 1))  # (n,) ceil(t / (w-1))
+    return np.where(first <= layers, first, -1)
+
+
+@register
+class SlidingWindowReach(Simulation):
+    """Farthest position reached from position 0 after each of L sliding-window layers."""
+
+    id = "sliding-window-reach"
+    title = "Sliding-window attention: reach grows linearly with depth"
+    claim = (
+        "With a causal sliding window of w tokens per layer (position i reads i-w+1..i), information from "
+        "position 0 first reaches position t after ceil(t/(w-1)) layers, so the reach grows by w-1 "
+        "positions per layer and ends at position L(w-1) after L layers."
+    )
+    Params = WindowParams
+    counter = {"window": 131072}
+    plot = PlotSpec(x_label="layers l", y_label="farthest position reached from position 0")
+    explains = (
+        "A boolean vector marks the positions position 0 has influenced; each layer ORs over the last w "
+        "positions (a cumulative-sum window), and the run records the farthest mark after every layer and "
+        "the layer at which each position was first marked. One layer moves information w-1 positions, so "
+        "depth multiplies the window: Mistral 7B's 32 layers of 4096 reach about 32 x 4096 = 131k tokens "
+        "(131,040 here, where the window counts the token itself). That reach is an upper bound on what "
+        "can flow, not what the model uses. A window as wide as the sequence (full attention) reaches "
+        "everything in one layer, and further layers add no reach: linear growth is a property of windows."
+    )
+
+    def run(self, params: WindowParams, xp: Any) -> Iterator[Frame]:
+        w, depth, n = params.window, params.layers, params.n
+        yield Frame(0.0, f"propagating reach through {depth} layers of window {w} over {n} positions")
+
+        reach = xp.zeros(n, dtype=bool)  # (n,) influenced by position 0
+        reach[0] = True
+        first = xp.full(n, -1, dtype=xp.int64)  # (n,) layer of first influence, -1 = never
+        first[0] = 0
+        layers = np.arange(1, depth + 1)  # (L,)
+        formula = layers * (w - 1)  # (L,) l(w-1)
+        reached = np.zeros(depth, dtype=np.int64)  # (L,) measured farthest position after each layer
+        every = max(1, depth // 16)  # frame stride
+        for layer in range(1, depth + 1):
+            new = window_layer(reach, w, xp)  # (n,)
+            first[new & ~reach] = layer
+            reach = new
+            reached[layer - 1] = farthest(reach, xp)
+            if layer % every == 0 and layer < depth:
+                yield Frame(
+                    0.95 * layer / depth,
+                    f"layer {layer}: farthest position reached {reached[layer - 1]}",
+                    self._series(layers[:layer], reached[:layer], formula[:layer]),
+                )
+
+        expected = formula_first_layer(n, w, depth)  # (n,)
+        first_mismatches = int(np.sum(to_host(first) != expected))
+        verdict = self._verdict(params, reached, formula, first_mismatches, int(to_host(first)[-1]))
+        yield Frame(1.0, "done", self._series(layers, reached, formula), verdict)
+
+    @staticmethod
+    def _series(layers: np.ndarray, reached: np.ndarray, formula: np.ndarray) -> tuple[Series, ...]:
+        return (Series.of("measured", layers, reached), Series.of("l(w-1)", layers, formula))
+
+    @staticmethod
+    def _verdict(params: WindowParams, reached: np.ndarray, formula: np.ndarray, first_mismatches: int,
+                 last_first: int) -> Verdict:
+        """Holds when every layer's reach is l(w-1) and every position's first layer is ceil(t/(w-1))."""
+        w, depth, n = params.window, params.layers, params.n
+        matching = int(np.sum(reached == formula))
+        holds = matching == depth and first_mismatches == 0
+        summary = (
+            f"w = {w}, {depth} layers: farthest position {int(reached[-1])} vs L(w-1) = {int(formula[-1])}; "
+            f"{matching} of {depth} layers match l(w-1); "
+            f"{first_mismatches} positions reached at a layer other than ceil(t/(w-1))"
+        )
+        if matching < depth and bool(np.any(reached == n - 1)):
+            stop = int(np.argmax(reached == n - 1)) + 1
+            summary += (
+                f"; the whole sequence (n = {n}) is reached after {stop} layer(s), "
+                "and further layers add no reach"
+            )
+        elif last_first == -1:
+            summary += f"; position n-1 = {n - 1} needs {-(-(n - 1) // (w - 1))} layers"
+        return Verdict(holds, summary, {
+            "window": int(w),
+            "layers": int(depth),
+            "n": int(n),
+            "reach_after_1": int(reached[0]),
+            "reach_after_L": int(reached[-1]),
+            "formula_after_L": int(formula[-1]),
+            "layers_matching": matching,
+            "first_layer_mismatches": first_mismatches,
+            "layers_to_reach_end_measured": last_first,  # -1: position n-1 not reached within L layers
+            "layers_to_reach_end_formula": int(-(-(n - 1) // (w - 1))),
+        })

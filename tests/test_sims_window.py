@@ -1,0 +1,152 @@
+"""sliding-window-reach: defaults hold, the counter does not, frames and params follow the contract,
+and the reach the window arithmetic fixes comes out exactly."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pydantic
+import pytest
+
+import sims
+from sims import Frame, run_simulation
+from sims.window import formula_first_layer, window_layer
+
+SIM = "sliding-window-reach"
+
+OUT_OF_BOUNDS = [
+    {"window": 1}, {"window": 300_000}, {"layers": 0}, {"layers": 65}, {"n": 1}, {"n": 300_000},
+    {"window": 200, "n": 100}, {"unknown": 1},
+]
+
+
+@pytest.fixture(scope="module")
+def default_run() -> tuple[sims.RunResult, list[Frame]]:
+    """The simulation run once at its defaults, with every frame kept."""
+    frames: list[Frame] = []
+    return run_simulation(SIM, on_frame=frames.append), frames
+
+
+def test_registered() -> None:
+    assert SIM in sims.ids()
+
+
+def test_default_holds_at_mistral_scale(default_run) -> None:
+    result, _ = default_run
+    m = result.verdict.measured
+    assert result.verdict.holds, result.verdict.summary
+    # Mistral 7B: window 4096, 32 layers; with the window counting the token itself, 32 * 4095.
+    assert (m["window"], m["layers"]) == (4096, 32)
+    assert m["reach_after_1"] == 4095
+    assert m["reach_after_L"] == m["formula_after_L"] == 32 * 4095 == 131_040
+    assert m["layers_matching"] == 32 and m["first_layer_mismatches"] == 0
+
+
+def test_default_is_fast(default_run) -> None:
+    result, _ = default_run
+    assert result.seconds < 1.0, result.seconds
+    assert result.first_frame_seconds < 0.15
+
+
+def test_counter_fails_and_matches_overrides() -> None:
+    by_flag = run_simulation(SIM, counter=True)
+    assert not by_flag.verdict.holds, by_flag.verdict.summary
+    by_overrides = run_simulation(SIM, dict(sims.get(SIM).counter))
+    assert by_overrides.verdict == by_flag.verdict
+    assert by_overrides.params == by_flag.params
+
+
+def test_counter_is_full_attention_in_one_layer() -> None:
+    m = run_simulation(SIM, counter=True).verdict.measured
+    assert m["window"] == m["n"]
+    assert m["reach_after_1"] == m["reach_after_L"] == m["n"] - 1
+    assert m["layers_to_reach_end_measured"] == 1
+    assert m["layers_matching"] == 1  # only layer 1: after it, depth adds nothing
+
+
+def test_frames_follow_contract(default_run) -> None:
+    _, frames = default_run
+    assert len(frames) >= 3
+    progress = [f.progress for f in frames]
+    assert progress[0] == 0.0 and progress[-1] == 1.0
+    assert all(0.0 <= p <= 1.0 for p in progress)
+    assert progress == sorted(progress)
+    assert [f.verdict is not None for f in frames] == [False] * (len(frames) - 1) + [True]
+    assert frames[-1].series, "the last frame carries the full series"
+    for frame in frames:
+        for series in frame.series:
+            assert len(series.x) == len(series.y)
+            assert all(isinstance(v, float) for v in series.x + series.y)
+    measured = frames[-1].series[0].y
+    assert list(measured) == sorted(measured), "reach never shrinks with depth"
+
+
+def test_measured_is_plain_json(default_run) -> None:
+    result, _ = default_run
+    measured = dict(result.verdict.measured)
+    assert measured
+    assert all(type(v) in (bool, int, float, str) for v in measured.values()), measured
+    json.dumps(result.as_json(), allow_nan=False)
+
+
+def test_metadata_complete() -> None:
+    sim = sims.get(SIM)
+    assert sim.claim.endswith(".") and sim.title and sim.explains
+    assert sim.plot.x_label != "x" and sim.plot.y_label != "y"
+    for name, field in sim.Params.model_fields.items():
+        assert field.description, f"{SIM}.{name} has no description"
+
+
+@pytest.mark.parametrize("overrides", OUT_OF_BOUNDS, ids=str)
+def test_params_out_of_bounds_refused(overrides: dict) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        run_simulation(SIM, overrides)
+
+
+@pytest.mark.parametrize(
+    ("window", "layers", "n", "reach", "to_end"),
+    [
+        (10, 5, 1000, 45, 111),  # 5 * 9; position 999 needs ceil(999/9) = 111 layers
+        (2, 7, 50, 7, 49),  # w = 2: one position per layer, like a recurrence
+        (3, 8, 100, 16, 50),  # w = 3: a width-3 convolution stack's L(k-1)
+        (512, 4, 4096, 2044, 9),  # ceil(4095/511) = 9 (4095 = 8 * 511 + 7)
+    ],
+)
+def test_known_reach(window: int, layers: int, n: int, reach: int, to_end: int) -> None:
+    result = run_simulation(SIM, {"window": window, "layers": layers, "n": n})
+    m = result.verdict.measured
+    assert result.verdict.holds, result.verdict.summary
+    assert m["reach_after_L"] == reach
+    assert m["layers_to_reach_end_formula"] == to_end
+    assert m["layers_to_reach_end_measured"] == -1  # not yet within L layers
+
+
+def test_reaches_end_exactly_when_deep_enough() -> None:
+    # n = 1 + L(w-1): the last position is reached at the last layer, and the claim still holds.
+    result = run_simulation(SIM, {"window": 10, "layers": 11, "n": 100})
+    m = result.verdict.measured
+    assert result.verdict.holds
+    assert m["reach_after_L"] == 99 and m["layers_to_reach_end_measured"] == 11
+
+
+def test_short_sequence_caps_reach() -> None:
+    # More layers than the sequence needs: reach stops at n-1 and l(w-1) overshoots, so it fails.
+    result = run_simulation(SIM, {"window": 10, "layers": 20, "n": 100})
+    m = result.verdict.measured
+    assert not result.verdict.holds
+    assert m["reach_after_L"] == 99 and m["layers_matching"] == 11
+    assert m["first_layer_mismatches"] == 0  # ceil(t/(w-1)) still right for every position
+
+
+def test_window_layer_reads_exactly_w_positions() -> None:
+    # One marked input at position 5 marks outputs 5..5+w-1, nothing else.
+    n, w = 40, 7
+    reach = np.zeros(n, dtype=bool)
+    reach[5] = True
+    out = window_layer(reach, w, np)
+    assert np.flatnonzero(out).tolist() == list(range(5, 5 + w))
+
+
+def test_formula_first_layer() -> None:
+    assert formula_first_layer(12, 4, 3).tolist() == [0, 1, 1, 1, 2, 2, 2, 3, 3, 3, -1, -1]
