@@ -139,6 +139,7 @@ class PathLengthReachability(Simulation):
     explains = (
         "A boolean vector marks the positions that position 0 has influenced; each layer ORs in what its "
         "connectivity reads, and the run counts layers until the last position is marked. Self-attention "
+        "(causal here: each position reads every earlier one, which is all that position 0 -> n-1 needs) "
         "reads every position at once, so one layer suffices, while recurrence and local convolutions grow "
         "their reach a few positions per layer. A kernel as wide as the sequence is also one layer: "
         "attention's advantage is over narrow local operators, not over every architecture."

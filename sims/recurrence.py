@@ -54,9 +54,9 @@ class RnnGradientDecay(Simulation):
     id = "rnn-gradient-decay"
     title = "Vanishing gradients in a tanh RNN"
     claim = (
-        "In a tanh RNN whose recurrent matrix has largest singular value sigma with sigma*gamma < 1 "
-        "(gamma = 1 bounds tanh'), the norm of dh_T/dh_(T-k) decays exponentially in k, bounded by "
-        "(gamma*sigma)^k."
+        "In a tanh RNN, the norm of dh_T/dh_(T-k) stays within (gamma*sigma)^k and decays exponentially "
+        "in k, where sigma is the recurrent matrix's largest singular value and gamma = 1 bounds tanh' "
+        "(sigma*gamma < 1 guarantees the decay)."
     )
     Params = RecurrenceParams
     counter = {"sigma": 3.0, "input_scale": 0.0}

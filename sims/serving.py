@@ -169,7 +169,7 @@ class DecodeMemoryBound(Simulation):
 class SequenceParams(SimParams):
     """Sequence length, width and timing repeats (everything in float32)."""
 
-    n: int = Field(1024, ge=1, le=2048, description="Sequence length n (the largest measured).")
+    n: int = Field(2048, ge=1, le=4096, description="Sequence length n (the largest measured).")
     d: int = Field(32, ge=8, le=256, description="Hidden size of the RNN and width of the attention layer.")
     points: int = Field(5, ge=1, le=12, description="Lengths measured, geometrically from 1 up to n.")
     repeats: int = Field(5, ge=1, le=9, description="Timed runs of each at each length; the median is kept.")
