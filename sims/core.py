@@ -82,6 +82,8 @@ class Simulation(ABC):
     plot: ClassVar[PlotSpec] = PlotSpec()
     explains: ClassVar[str] = ""
     """A short 'what this proves' text shown beside the run."""
+    timed: ClassVar[frozenset[str]] = frozenset()
+    """Measured keys that come from a clock: they differ from run to run, everything else must not."""
     gpu_params: ClassVar[dict[str, Any]] = {}
     """Overrides under which a GPU shows what the defaults show on a CPU (a timing claim may need
     sizes large enough to fill the device); used by the CuPy tests and benchmarks/gpu_check.py."""

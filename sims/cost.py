@@ -101,6 +101,8 @@ def flops(n: int, d: int, part: str) -> tuple[int, int]:
 class AttentionQuadraticCost(Simulation):
     """Times attention at fixed d over a range of n and fits the exponent of the time."""
 
+    timed = frozenset({"time_slope", "seconds_at_n_min", "seconds_at_n_max", "gflops_per_s_at_n_max"})
+
     id = "attention-quadratic-cost"
     title = "Attention time grows as n²"
     claim = (

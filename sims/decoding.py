@@ -248,6 +248,8 @@ def _timed(fn: Any, xp: Any) -> tuple[float, Any]:
 class PrefillParallel(Simulation):
     """A prompt through one batched causal pass, against the same decoder fed token by token."""
 
+    timed = frozenset({"batched_ms", "loop_ms", "speedup"})
+
     id = "prefill-parallel"
     title = "Prefill: a known prompt is processed in one parallel pass"
     claim = (

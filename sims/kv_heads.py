@@ -34,6 +34,7 @@ ALLOC_CAP = 1 << 25
 """Most bytes of K plus V allocated at once (32 MiB); bigger caches are allocated in part and scaled."""
 DTYPES = {"float32": np.float32, "float16": np.float16, "int8": np.int8}
 
+SHAPE_FIELDS = ("layers", "query_heads", "kv_heads", "head_dim")
 PRESETS: dict[str, tuple[int, int, int, int]] = {
     # name: (layers, query heads, KV heads, head_dim)
     "llama-2-70b": (80, 64, 8, 128),
@@ -65,10 +66,15 @@ class SizingParams(SimParams):
     @model_validator(mode="before")
     @classmethod
     def _preset_shape(cls, data: Any) -> Any:
-        """A preset fixes the four shape fields, so the parameters shown are the shape that ran."""
-        if isinstance(data, dict) and data.get("model", "llama-2-70b") in PRESETS:
-            layers, query_heads, kv_heads, head_dim = PRESETS[data.get("model", "llama-2-70b")]
-            data = {**data, "layers": layers, "query_heads": query_heads, "kv_heads": kv_heads, "head_dim": head_dim}
+        """A preset fixes the four shape fields, so the parameters shown are the shape that ran;
+        a different value for one of them is refused rather than silently ignored."""
+        model = data.get("model", "llama-2-70b") if isinstance(data, dict) else None
+        if model in PRESETS:
+            shape = dict(zip(SHAPE_FIELDS, PRESETS[model], strict=True))
+            for name, value in shape.items():
+                if name in data and data[name] != value:
+                    raise ValueError(f"{name} is {value} in the preset '{model}'; set model=custom to choose it")
+            data = {**data, **shape}
         return data
 
     @model_validator(mode="after")

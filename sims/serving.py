@@ -77,6 +77,8 @@ class DecodeParams(SimParams):
 class DecodeMemoryBound(Simulation):
     """FLOP rate of one token's matrix-vector products against a prefill batch on the same weights."""
 
+    timed = frozenset({"decode_gflops", "prefill_gflops", "decode_fraction_of_prefill", "decode_weight_gb_per_s"})
+
     id = "decode-memory-bound"
     title = "Decoding one token is memory-bound"
     claim = (
@@ -221,6 +223,8 @@ class AttentionLayer:
 @register
 class SequentialVsParallel(Simulation):
     """FLOP rate of an RNN's dependent steps against an attention layer's batched products."""
+
+    timed = frozenset({"rnn_gflops", "attention_gflops", "attention_over_rnn"})
 
     id = "sequential-vs-parallel"
     title = "Sequential recurrence vs parallel attention"

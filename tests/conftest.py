@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import sims
+
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "question_bank"
 
@@ -58,3 +60,18 @@ def make_bank(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+class DefaultRuns(dict):
+    """sim id -> (result, frames) of one run at the defaults, made on first use and shared."""
+
+    def __missing__(self, sim_id: str) -> tuple[sims.RunResult, list[sims.Frame]]:
+        frames: list[sims.Frame] = []
+        self[sim_id] = (sims.run_simulation(sim_id, on_frame=frames.append), frames)
+        return self[sim_id]
+
+
+@pytest.fixture(scope="session")
+def default_runs() -> DefaultRuns:
+    """Every simulation's default run, computed once per test session."""
+    return DefaultRuns()
