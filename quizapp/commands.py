@@ -106,11 +106,17 @@ def sim_run(args: argparse.Namespace) -> int:
 
 
 def tui(args: argparse.Namespace) -> int:
-    """The TUI: home screen, or straight into study mode or an exam."""
+    """The TUI: home screen, or straight into study mode or an exam (`--resume`: the unfinished one)."""
     from .locations import data_dir
     from .store import StoreError
 
     bank_dir = _bank_dir(args)
+    questions = getattr(args, "questions", None)
+    minutes = getattr(args, "minutes", None)
+    if questions is not None and questions < 1:
+        raise UsageError("--questions must be at least 1")
+    if minutes is not None and not minutes > 0:
+        raise UsageError("--minutes must be more than 0")
     from .ui import make_app
 
     try:
@@ -120,6 +126,10 @@ def tui(args: argparse.Namespace) -> int:
             start=args.command or "home",
             domain=getattr(args, "domain", None),
             tag=getattr(args, "tag", None),
+            questions=questions,
+            minutes=minutes,
+            seed=getattr(args, "seed", None),
+            resume=bool(getattr(args, "resume", False)),
         )
     except StoreError as exc:
         print(f"quizapp: {exc}", file=sys.stderr)

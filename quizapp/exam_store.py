@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,7 +129,7 @@ class ExamStore:
         row = self.store.db.execute("SELECT id FROM exams WHERE finished IS NULL ORDER BY id DESC LIMIT 1").fetchone()
         return int(row[0]) if row else None
 
-    def resume(self, exam_id: int, questions: dict[str, Question], clock: Callable[[], float] | None = None) -> Exam:
+    def resume(self, exam_id: int, questions: Mapping[str, Question], clock: Callable[[], float] | None = None) -> Exam:
         """Rebuild an unfinished exam as it was last saved, remaining time included.
 
         Raises KeyError when one of its questions is no longer in the bank.

@@ -76,7 +76,8 @@ def draw(
     note = ""
     if len(chosen) < wanted:
         scope = f"domain '{domain}'" if domain else "the bank"
-        note = f"{scope} has only {len(chosen)} questions, so this exam has {len(chosen)} instead of {wanted}"
+        count = f"{len(chosen)} question{'s' if len(chosen) != 1 else ''}"
+        note = f"{scope} has only {count}, so this exam has {len(chosen)} instead of {wanted}"
     return Draw(chosen, note)
 
 
@@ -180,6 +181,12 @@ class Exam:
         self.items[self.current].seconds += spent
         self._used_before += spent
         self._since = now
+
+    def start_clock(self) -> None:
+        """Count time from now: what passed since the exam was built (drawing it, putting it on
+        screen) is not the learner's. Does nothing once submitted."""
+        if self.result is None:
+            self._since = self._clock()
 
     def tick(self) -> bool:
         """Account time; submit by itself when it has run out. True when that just happened."""

@@ -11,17 +11,19 @@ from textual.widgets import HelpPanel
 
 from ..bank import Bank, LoadResult, Problem, SimLink
 from ..bank.cache import load_bank_cached
+from ..exam_store import ExamStore
 from ..locations import bundled_bank
 from ..locations import data_dir as default_data_dir
 from ..store import Store
 from ..study.session import select
+from .exams import Clock, ExamOptions, new_exam, open_exam, resume_exam
 from .screens.home import HomeScreen
 
-STARTS = ("home", "study")
+STARTS = ("home", "study", "exam")
 
 
 class QuizApp(App[None]):
-    """quizapp's TUI: home, study sessions with feedback, and live simulations."""
+    """quizapp's TUI: home, study sessions with feedback, practice exams, and live simulations."""
 
     CSS_PATH = "app.tcss"
     TITLE = "quizapp"
@@ -41,16 +43,24 @@ class QuizApp(App[None]):
         domain: str | None = None,
         tag: str | None = None,
         backend: str | None = None,
+        exam: ExamOptions | None = None,
+        resume: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__()
         self.bank_dir = bank_dir
         self.bank: Bank | None = loaded.bank
         self.problems: list[Problem] = loaded.problems
         self.store = store
+        self.exams = ExamStore(store)
         self.start = start
         self.domain = domain
         self.tag = tag
         self.backend = backend
+        self.exam_options = exam or ExamOptions()
+        self.resume = resume
+        self.clock = clock
+        """The exam clock (monotonic seconds); tests inject one they move by hand."""
 
     @property
     def bank_title(self) -> str:
@@ -58,10 +68,15 @@ class QuizApp(App[None]):
         return self.bank.title if self.bank else str(self.bank_dir)
 
     def on_mount(self) -> None:
-        """Show home, and go straight into a study session when started that way."""
+        """Show home, and go straight into a study session or an exam when started that way."""
         self.push_screen(HomeScreen())
         if self.start == "study":
             self.start_study(self.domain, self.tag)
+        elif self.start == "exam" and self.bank is not None:
+            if self.resume:
+                self.resume_exam()
+            else:
+                self.start_exam(self.exam_options)
 
     def on_unmount(self) -> None:
         """Close the store's connection."""
@@ -78,6 +93,72 @@ class QuizApp(App[None]):
             self.notify(f"No questions for {what}.", severity="warning", markup=False)
             return False
         self.push_screen(QuestionScreen(questions))
+        return True
+
+    def start_missed(self) -> bool:
+        """Study only the questions whose latest answer was wrong; False (and a notice) when none are."""
+        from .screens.question import QuestionScreen
+
+        if self.bank is None:
+            return False
+        progress = self.store.progress()
+        index = self.bank.questions.index
+        missed = [qid for qid, _, _ in index if qid in progress and not progress[qid].last_correct]
+        if not missed:
+            self.notify("No missed questions: every question you answered was right the last time.",
+                        markup=False)
+            return False
+        self.push_screen(QuestionScreen([self.bank.question(qid) for qid in missed]))
+        return True
+
+    def start_exam(self, options: ExamOptions | None = None, *, replace_open: bool = False) -> None:
+        """A new practice exam (the bank's defaults unless ``options`` say otherwise). An unfinished
+        exam is offered first: resume it, discard it and go on, or cancel."""
+        from .dialogs.open_exam import OpenExamDialog
+        from .screens.exam import ExamScreen
+
+        if self.bank is None:
+            return
+        options = options or ExamOptions()
+        unfinished = open_exam(self.bank, self.exams)
+        if unfinished is not None and not replace_open:
+
+            def chosen(choice: str | None) -> None:
+                if choice == "resume":
+                    self.resume_exam()
+                elif choice == "new":
+                    self.exams.abandon(unfinished.exam_id)
+                    self.start_exam(options, replace_open=True)
+
+            self.push_screen(OpenExamDialog(unfinished), chosen)
+            return
+        drawn = new_exam(self.bank, self.exams, options, self.clock)  # saved before the first question shows
+        if drawn.exam is None:
+            self.notify(drawn.note, severity="error", markup=False, timeout=10)
+            return
+        if drawn.note:
+            self.notify(drawn.note.capitalize() + ".", title="A shorter exam", severity="warning",
+                        markup=False, timeout=10)
+        self.push_screen(ExamScreen(drawn.exam))
+
+    def resume_exam(self) -> bool:
+        """Resume the unfinished exam where it was left; False (and a plain notice) when there is none."""
+        from .screens.exam import ExamScreen
+
+        unfinished = open_exam(self.bank, self.exams) if self.bank else None
+        if self.bank is None or unfinished is None:
+            self.notify("There is no unfinished exam to resume.", severity="warning", markup=False,
+                        timeout=10)
+            return False
+        try:
+            exam = resume_exam(self.bank, self.exams, unfinished.exam_id, self.clock)
+        except KeyError:
+            self.notify("The unfinished exam cannot be resumed: some of its questions are no longer in the"
+                        " bank. Press x on the home screen to discard it.", severity="error", markup=False,
+                        timeout=10)
+            return False
+        self.notify(f"Exam resumed: {unfinished.summary}.", markup=False)
+        self.push_screen(ExamScreen(exam))
         return True
 
     def open_simulation(self, link: SimLink) -> None:
@@ -109,12 +190,24 @@ def make_app(
     domain: str | None = None,
     tag: str | None = None,
     backend: str | None = None,
+    questions: int | None = None,
+    minutes: float | None = None,
+    seed: int | None = None,
+    resume: bool = False,
+    clock: Clock | None = None,
 ) -> QuizApp:
-    """Build the app: load the bank (bundled by default) and open the store (StoreError if it cannot)."""
+    """Build the app: load the bank (bundled by default) and open the store (StoreError if it cannot).
+
+    ``start="exam"`` opens an exam over the home screen: ``questions``, ``minutes``, ``domain`` and
+    ``seed`` default to the bank's settings; ``resume`` resumes the unfinished exam instead. ``clock``
+    replaces the exam's monotonic clock (for tests)."""
     if start not in STARTS:
         raise ValueError(f"start must be one of {', '.join(STARTS)}, not {start!r}")
     bank_dir = Path(bank_dir) if bank_dir is not None else bundled_bank()
     data = Path(data_dir) if data_dir is not None else default_data_dir()
     store = Store.in_dir(data)
     loaded = load_bank_cached(bank_dir, data / "cache")  # a large bank opens from its index
-    return QuizApp(bank_dir, loaded, store, start=start, domain=domain, tag=tag, backend=backend)
+    exam = ExamOptions(questions, minutes, domain, seed)
+    study_domain = None if start == "exam" else domain  # `quizapp exam --domain` filters the exam, not study
+    return QuizApp(bank_dir, loaded, store, start=start, domain=study_domain, tag=tag, backend=backend,
+                   exam=exam, resume=resume, clock=clock)

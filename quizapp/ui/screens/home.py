@@ -13,7 +13,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.skipped import SkippedDialog
+from ..dialogs.tags import ANY_TAG, TagDialog, tag_counts
+from ..exams import ExamOptions, OpenExam, open_exam
 from ..widgets.prose import literal, markdown
 
 if TYPE_CHECKING:
@@ -23,15 +26,41 @@ ALL = "__all__"
 """Row key of the 'All domains' row."""
 
 
+def offer_text(unfinished: OpenExam) -> Content:
+    """'An unfinished exam: 7/20 answered, 12:31 left — r resume, x discard'."""
+    if unfinished.missing:
+        count = len(unfinished.missing)
+        return Content.assemble(
+            ("An unfinished exam cannot be resumed: ", "bold"),
+            f"{count} of its questions {'is' if count == 1 else 'are'} no longer in the bank — ",
+            ("x", "bold"), " discard",
+        )
+    return Content.assemble(
+        ("An unfinished exam: ", "bold"), unfinished.summary, " — ",
+        ("r", "bold"), " resume, ", ("x", "bold"), " discard",
+    )
+
+
 class HomeScreen(Screen[None]):
-    """Bank title and description, domains with question counts and progress, skipped files."""
+    """Bank title and description, domains with question counts and progress, skipped files; the
+    ways in: study (all, a domain, a tag, the missed questions), an exam, the history."""
 
     BINDINGS = [
-        Binding("s", "study", "Start studying", id="home.study"),
+        Binding("s", "study", "Study", id="home.study"),
+        Binding("e", "exam", "Exam", id="home.exam"),
+        Binding("m", "missed", "Missed", id="home.missed"),
+        Binding("t", "tag", "Tag", id="home.tag"),
+        Binding("h", "history", "History", id="home.history"),
+        Binding("r", "resume", "Resume", id="home.resume"),
+        Binding("x", "discard", "Discard", id="home.discard"),
         Binding("p", "skipped", "Skipped files", id="home.skipped"),
     ]
 
     app: QuizApp  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unfinished: OpenExam | None = None
 
     def compose(self) -> ComposeResult:
         """Title, description, domains table, hints, and the skipped-files line if any."""
@@ -41,11 +70,15 @@ class HomeScreen(Screen[None]):
             if bank is None:
                 yield Static(self._unusable(), id="bank-error")
                 return
+            yield Static(id="resume-offer")
             if bank.manifest.description:
                 yield markdown(bank.manifest.description, id="bank-description")
             yield DataTable(id="domains", cursor_type="row", zebra_stripes=True)
+            yield Static(id="filter-line")
             hint = Content.assemble(
-                ("Enter", "bold"), " studies the highlighted row, ", ("s", "bold"), " studies all"
+                ("Enter", "bold"), " studies the highlighted row, ", ("s", "bold"), " studies all, ",
+                ("t", "bold"), " a tag, ", ("m", "bold"), " the questions you missed; ", ("e", "bold"),
+                " takes a practice exam, ", ("h", "bold"), " shows your history",
             )
             yield Static(hint, id="home-hint")
             if bank.skipped:
@@ -57,7 +90,7 @@ class HomeScreen(Screen[None]):
                     " to see why",
                 )
                 yield Static(line, id="skipped-line")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # every home key fits in 80 columns
 
     def _unusable(self) -> Content:
         """The message shown when bank.yaml itself cannot be read."""
@@ -71,12 +104,36 @@ class HomeScreen(Screen[None]):
             table = self.query_one("#domains", DataTable)
             table.add_columns("Domain", "Questions", "Answered", "Correct")
             self.fill_domains()
+            self.show_offer()
+            self.show_filter()
             table.focus()
 
     def on_screen_resume(self) -> None:
-        """Back from a session: show the new progress."""
+        """Back from a session or an exam: show the new progress and any unfinished exam."""
         if self.app.bank is not None:
             self.fill_domains()
+            self.show_offer()
+
+    def show_offer(self) -> None:
+        """The offer to resume (or discard) an unfinished exam, when there is one."""
+        self.unfinished = open_exam(self.app.bank, self.app.exams)
+        offer = self.query_one("#resume-offer", Static)
+        offer.display = self.unfinished is not None
+        if self.unfinished is not None:
+            offer.update(offer_text(self.unfinished))
+        self.refresh_bindings()
+
+    def show_filter(self) -> None:
+        """The study filter from the command line or the tag dialog, when there is one."""
+        domain, tag = self.app.domain, self.app.tag
+        parts = [f"domain '{domain}'" if domain else "", f"tag '{tag}'" if tag else ""]
+        line = self.query_one("#filter-line", Static)
+        line.display = any(parts)
+        if any(parts):
+            line.update(Content.assemble(
+                ("Studying only ", "bold"), " and ".join(p for p in parts if p),
+                " — Enter and s use it; t changes the tag",
+            ))
 
     def fill_domains(self) -> None:
         """One row per domain (and one for all): questions, how many answered, how many last right."""
@@ -101,12 +158,66 @@ class HomeScreen(Screen[None]):
         table.move_cursor(row=min(row, table.row_count - 1))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Studying needs questions; the skipped-files list needs skipped files."""
-        if action == "study":
+        """Studying needs questions; the skipped-files list needs skipped files; resume and discard
+        need an unfinished exam (resume one whose questions are all still in the bank)."""
+        if action in ("study", "exam", "missed", "tag"):
             return self.app.bank is not None and bool(self.app.bank.questions)
         if action == "skipped":
             return self.app.bank is not None and bool(self.app.bank.skipped)
+        if action == "resume":
+            return self.unfinished is not None and not self.unfinished.missing
+        if action == "discard":
+            return self.unfinished is not None
         return True
+
+    def action_exam(self) -> None:
+        """A practice exam with the bank's settings."""
+        self.app.start_exam(ExamOptions())
+
+    def action_missed(self) -> None:
+        """Study the questions whose latest answer was wrong."""
+        self.app.start_missed()
+
+    def action_tag(self) -> None:
+        """Pick a tag: study it now, and keep it as the filter of the domain rows."""
+        bank = self.app.bank
+        assert bank is not None
+
+        def picked(tag: str | None) -> None:
+            if tag is None:
+                return
+            self.app.tag = tag or None
+            self.show_filter()
+            if tag != ANY_TAG:
+                self.app.start_study(None, tag)
+
+        self.app.push_screen(TagDialog(tag_counts(bank.questions.tags()), self.app.tag), picked)
+
+    def action_history(self) -> None:
+        """Past exams and study totals."""
+        from .history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen())
+
+    def action_resume(self) -> None:
+        """Resume the unfinished exam."""
+        self.app.resume_exam()
+
+    def action_discard(self) -> None:
+        """Discard the unfinished exam, after asking."""
+        unfinished = self.unfinished
+        if unfinished is None:
+            return
+
+        def answered(sure: bool | None) -> None:
+            if sure:
+                self.app.exams.abandon(unfinished.exam_id)
+                self.show_offer()
+                self.notify("The unfinished exam was discarded.", markup=False)
+
+        detail = f"{unfinished.answered}/{unfinished.total} answered. History keeps it as discarded."
+        self.app.push_screen(ConfirmDialog("Discard the unfinished exam?", detail, yes="Discard", no="Keep",
+                                           default=False), answered)
 
     def action_study(self) -> None:
         """Study every question (within the app's domain/tag filter)."""

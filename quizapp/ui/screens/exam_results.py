@@ -1,0 +1,204 @@
+"""The results of a submitted exam: score, pass or fail, each domain, time; then every question to
+review (all, wrong, or marked), each opening the review screen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ...study.exam import Exam, ExamResult
+from ...text import plain
+from ..exams import clock_text
+from ..widgets.exam_grid import MARK_FLAG
+from ..widgets.options import MARK_CORRECT, MARK_WRONG
+
+if TYPE_CHECKING:
+    from ..app import QuizApp
+
+FILTERS = {"all": "all", "wrong": "wrong", "flagged": "marked"}
+"""Review filters and how the screen names them."""
+BAR_WIDTH = 10
+OTHER_COLUMNS = 42
+"""Columns the question list uses besides the title (so the title is cut to fit, not scrolled)."""
+
+
+def bar(percent: float, width: int = BAR_WIDTH) -> str:
+    """'██████░░░░' for 60%."""
+    full = round(width * percent / 100)
+    return "█" * full + "░" * (width - full)
+
+
+def filtered(exam: Exam, name: str) -> list[int]:
+    """Positions of the questions a review filter shows."""
+    result = exam.result
+    assert result is not None
+    wrong = set(result.wrong)
+    if name == "wrong":
+        return [i for i, q in enumerate(exam.questions) if q.id in wrong]
+    if name == "flagged":
+        return exam.flagged
+    return list(range(len(exam.questions)))
+
+
+def verdict(result: ExamResult) -> Content:
+    """'PASS  14 / 20 correct · 70% · pass mark 70%'."""
+    badge = (
+        Content.styled(" PASS ", "bold $text on $success")
+        if result.passed
+        else Content.styled(" FAIL ", "bold $text on $error")
+    )
+    return Content.assemble(
+        badge,
+        "  ",
+        (f"{result.correct} / {result.total} correct", "bold"),
+        ("  ·  ", "dim"),
+        (f"{result.percent:.0f}%", "bold"),
+        ("  ·  ", "dim"),
+        f"pass mark {result.pass_percent}%",
+    )
+
+
+def facts(exam: Exam, result: ExamResult) -> Content:
+    """'Time used 23:12 of 40:00 · 2 unanswered · 1 marked · finished in time'."""
+    ending = (
+        Content.styled("time ran out", "bold $text-warning")
+        if result.timed_out
+        else Content("finished in time")
+    )
+    return Content.assemble(
+        f"Time used {clock_text(result.seconds_used)} of {clock_text(exam.time_limit)}",
+        ("  ·  ", "dim"),
+        f"{result.unanswered} unanswered",
+        ("  ·  ", "dim"),
+        f"{len(exam.flagged)} marked",
+        ("  ·  ", "dim"),
+        ending,
+    )
+
+
+def short(text: str, width: int) -> str:
+    """Text cut to ``width`` characters with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class ExamResultsScreen(Screen[None]):
+    """Score and review list of one exam; Escape goes home."""
+
+    BINDINGS = [
+        Binding("a", "filter('all')", "All", id="results.all"),
+        Binding("w", "filter('wrong')", "Wrong", id="results.wrong"),
+        Binding("f", "filter('flagged')", "Marked", id="results.flagged"),
+        Binding("escape", "home", "Home", id="results.home"),
+    ]
+
+    app: QuizApp  # type: ignore[assignment]
+
+    def __init__(self, exam: Exam, *, review: str = "all") -> None:
+        super().__init__()
+        assert exam.result is not None, "results need a submitted exam"
+        self.exam = exam
+        self.result: ExamResult = exam.result
+        self.review = review
+        self.shown: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        """Title, verdict, facts, domains; the filter line and the questions to review."""
+        yield Static(
+            Content.assemble(("Exam results", "bold"), ("  ·  ", "dim"), self.app.bank_title),
+            id="results-title",
+            classes="title-bar",
+        )
+        with VerticalScroll(id="results-summary", can_focus=False):
+            yield Static(verdict(self.result), id="results-score")
+            yield Static(facts(self.exam, self.result), id="results-facts")
+            yield DataTable(id="results-domains", cursor_type="none", zebra_stripes=True)
+        yield Static(id="results-filter")
+        yield DataTable(id="results-questions", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the tables; the question list takes the focus, so Enter opens a review."""
+        domains = self.query_one("#results-domains", DataTable)
+        domains.add_columns("Domain", "Correct", "Percent", "")
+        manifest = self.app.bank.manifest if self.app.bank else None
+        order = [d.id for d in manifest.domains] if manifest else []
+        ranked = sorted(self.result.per_domain, key=lambda d: order.index(d) if d in order else len(order))
+        for domain_id in ranked:
+            score = self.result.per_domain[domain_id]
+            domain = manifest.domain(domain_id) if manifest else None
+            domains.add_row(
+                Text(domain.title if domain else domain_id),
+                Text(f"{score.correct} / {score.total}"),
+                Text(f"{score.percent:.0f}%", justify="right"),
+                Text(
+                    bar(score.percent), style="green" if score.percent >= self.result.pass_percent else "red"
+                ),
+                key=domain_id,
+            )
+        questions = self.query_one("#results-questions", DataTable)
+        questions.add_columns("#", "", MARK_FLAG, "Yours", "Answer", "Time", "Question")
+        self.show_review(self.review)
+        questions.focus()
+
+    def show_review(self, name: str) -> None:
+        """Fill the question list for a filter: all, wrong, or flagged."""
+        self.review = name
+        self.shown = filtered(self.exam, name)
+        counts = {key: len(filtered(self.exam, key)) for key in FILTERS}
+        parts: list[Content | str | tuple[str, str]] = [("Review  ", "bold")]
+        for key, label in FILTERS.items():
+            text = f" {key[0]} {label} {counts[key]} "
+            parts += [(text, "reverse bold") if key == name else (text, ""), " "]
+        parts.append(("Enter opens a question", "dim"))
+        self.query_one("#results-filter", Static).update(Content.assemble(*parts))
+        table = self.query_one("#results-questions", DataTable)
+        table.clear()
+        for position in self.shown:
+            table.add_row(*self._row(position), key=str(position))
+        if not self.shown:
+            self.notify(f"No {FILTERS[name]} questions in this exam.", markup=False)
+
+    def _row(self, position: int) -> list[Text]:
+        """One question: number, right or wrong, marked, your answer, the answer, time, title."""
+        question, item = self.exam.questions[position], self.exam.items[position]
+        right = question.id not in self.result.wrong
+        mark = Text(MARK_CORRECT, style="bold green") if right else Text(MARK_WRONG, style="bold red")
+        yours = ", ".join(i for i in question.option_ids if i in item.chosen) or "—"
+        answer = ", ".join(i for i in question.option_ids if i in question.answers)
+        seconds = self.result.per_question_seconds.get(question.id, item.seconds)
+        title = short(plain(question.title), max(20, self.app.size.width - OTHER_COLUMNS))
+        return [
+            Text(str(position + 1), justify="right"),
+            mark,
+            Text(MARK_FLAG if item.flagged else ""),
+            Text(yours),
+            Text(answer),
+            Text(clock_text(seconds)),
+            Text(title),
+        ]
+
+    def action_filter(self, name: str) -> None:
+        """Show all, only the wrong, or only the marked questions."""
+        self.show_review(name)
+
+    @on(DataTable.RowSelected, "#results-questions")
+    def open_review(self, event: DataTable.RowSelected) -> None:
+        """Enter on a question: its review, moving with n/p through the filtered list."""
+        from .exam_review import ExamReviewScreen
+
+        position = int(str(event.row_key.value))
+        self.app.push_screen(
+            ExamReviewScreen(self.exam, self.shown, self.shown.index(position), FILTERS[self.review])
+        )
+
+    def action_home(self) -> None:
+        """Back to the home screen (the exam is saved)."""
+        self.dismiss(None)
