@@ -190,8 +190,10 @@ async def test_study_flow_wrong_answer_feedback_store_and_simulation(data_dir: P
         await wait_for_workers(pilot)
         verdict = text_of(sim_screen.query_one("#sim-verdict"))
         assert "✓ claim holds" in verdict
-        params = sim_screen.query_one("#sim-params")
-        assert str(params.get_row("steps")[1]).strip() == "30*"  # the link's params over the defaults
+        form = sim_screen.query_one("#sim-form")
+        assert form.query_one("#param-steps").value == "30"  # the link's params over the defaults
+        assert text_of(form.query_one("#label-steps")).startswith("steps*")  # changed from the default
+        assert "question's setting: steps=30" in verdict
         assert "norm_k1" in text_of(sim_screen.query_one("#sim-measured"))
         assert sim_screen.progress == 1.0
         plot = sim_screen.query_one("#sim-plot")
@@ -201,7 +203,7 @@ async def test_study_flow_wrong_answer_feedback_store_and_simulation(data_dir: P
         await pilot.press("c")  # the counter setting: the verdict flips
         await wait_for_workers(pilot)
         assert "✗ claim does not hold" in text_of(sim_screen.query_one("#sim-verdict"))
-        assert "counter setting" in text_of(sim_screen.query_one("#sim-params-title"))
+        assert "counter setting" in text_of(sim_screen.query_one("#sim-verdict"))
 
         await pilot.press("escape")
         assert app.screen is screen

@@ -172,7 +172,7 @@ class QuizApp(App[None]):
         except sims.UnknownSimulation as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.push_screen(SimulationScreen(simulation, link.params, backend=self.backend))
+        self.push_screen(SimulationScreen(simulation, link.params, label=link.label, backend=self.backend))
 
     def action_toggle_keys(self) -> None:
         """Show or hide the panel of keys for the current screen."""

@@ -51,6 +51,7 @@ class HomeScreen(Screen[None]):
         Binding("m", "missed", "Missed", id="home.missed"),
         Binding("t", "tag", "Tag", id="home.tag"),
         Binding("h", "history", "History", id="home.history"),
+        Binding("b", "simulations", "Simulations", id="home.simulations"),
         Binding("r", "resume", "Resume", id="home.resume"),
         Binding("x", "discard", "Discard", id="home.discard"),
         Binding("p", "skipped", "Skipped files", id="home.skipped"),
@@ -222,6 +223,12 @@ class HomeScreen(Screen[None]):
     def action_study(self) -> None:
         """Study every question (within the app's domain/tag filter)."""
         self.app.start_study(self.app.domain, self.app.tag)
+
+    def action_simulations(self) -> None:
+        """Browse every simulation and run any at its defaults."""
+        from .sim_browser import SimBrowserScreen  # loads the simulations only when asked
+
+        self.app.push_screen(SimBrowserScreen())
 
     def action_skipped(self) -> None:
         """Show which files were skipped and why."""

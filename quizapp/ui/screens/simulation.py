@@ -1,4 +1,8 @@
-"""The simulation screen: a claim, the parameters, a live plot, progress, and the verdict.
+"""The simulation screen: a claim, a form of its parameters, a live plot, progress, and the verdict.
+
+Opened from a question (the link's parameters over the defaults, and its label in the title line) or
+from the simulation browser (the defaults). The learner edits the parameters and runs them (r),
+resets them (d), or loads the counter setting and runs it (c) to watch the verdict flip.
 
 The run happens in a thread worker that only posts messages (frames, coalesced, and the end);
 one ``Worker.StateChanged`` handler turns a failure into an error panel on this screen.
@@ -19,32 +23,49 @@ from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import Button, Footer, ProgressBar, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from sims import Cancelled, Frame, RunResult, Simulation, run_simulation
 
+from ..widgets.param_form import ParamForm
 from ..widgets.prose import literal
 from ..widgets.sim_plot import SimPlot
-from ..widgets.sim_tables import MeasuredList, ParamsTable
+from ..widgets.sim_tables import MeasuredList, fmt
 
-FRAME_INTERVAL_S = 1 / 30
-"""At most this often a running simulation posts a frame; the final one comes with the verdict."""
+FRAME_INTERVAL_S = 1 / 8
+"""At most this often a running simulation posts a frame; the final one comes with the verdict.
+Each frame redraws the plot in the app's thread, which holds the GIL the run needs: at 30 frames a
+second the redraws made a run several times slower than headless (prenorm-gradient-flow: 0.7 s
+headless, 5 to 13 s on the screen, on a busy 2-core machine) and skewed the timing claims."""
+
+FORM_KEYS = {"run", "defaults", "counter", "edit", "show_params", "show_measured"}
+"""Actions on letter keys. They work while a number is being typed: the form's number inputs let
+every key but a number's characters bubble up to these bindings, in order after the digits before
+them (an input for free text takes every key, and Textual drops these bindings while it has the
+focus)."""
 
 
 class SimulationScreen(Screen[None]):
-    """Runs one simulation live; `c` runs its counter setting so the learner sees the verdict flip."""
+    """Runs one simulation live from a form of its parameters; `c` shows the verdict flip."""
 
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="simulation.stop"),
+        Binding("escape", "leave_form", "Leave form", id="simulation.leave_form"),
         Binding("escape", "back", "Back", id="simulation.back"),
-        Binding("r", "rerun", "Run again", id="simulation.rerun"),
+        Binding("r", "run", "Run", id="simulation.run"),
+        Binding("d", "defaults", "Defaults", tooltip="Reset to defaults", id="simulation.defaults"),
         Binding("c", "counter", "Try to break it", id="simulation.counter"),
+        Binding("e", "edit", "Edit", id="simulation.edit"),
+        Binding("m", "show_measured", "Measured", id="simulation.measured"),
+        Binding("m", "show_params", "Params", id="simulation.params"),
     ]
+
+    AUTO_FOCUS = ""  # keys act on the screen until the learner chooses to edit (e, tab or a click)
 
     progress: reactive[float] = reactive(0.0)
     """Progress of the current run, 0..1 (the progress bar is bound to it)."""
-    running: reactive[bool] = reactive(False)
+    running: reactive[bool] = reactive(False, init=False)
     """Whether a run is in flight."""
 
     class FrameArrived(Message):
@@ -72,34 +93,57 @@ class SimulationScreen(Screen[None]):
         simulation: Simulation,
         params: Mapping[str, Any] | None = None,
         *,
+        label: str | None = None,
         backend: str | None = None,
     ) -> None:
+        """``params`` and ``label`` come from a question's link; without them (the simulation
+        browser) the screen opens at the defaults."""
         super().__init__()
         self.simulation = simulation
         self.link_params = dict(params or {})
+        self.label = label
         self.backend = backend
+        self.defaults = simulation.params().model_dump(mode="json")
+        self.counter_values = simulation.params(counter=True).model_dump(mode="json")
+        self.link_error: ValidationError | None = None
+        try:
+            self.start_values = simulation.params(self.link_params).model_dump(mode="json")
+        except ValidationError as exc:  # a link the bank's checks let through: shown, never run
+            self.link_error = exc
+            self.start_values = {**self.defaults, **self.link_params}
         self.setting = "defaults"
         """Which parameters the current run uses, in words: defaults, question's setting, counter setting."""
+        self.setting_text = self.setting
+        """The setting with the values that differ from the defaults: 'your setting: steps=80'."""
+        self.shown_tab = "tab-params"
+        """The side panel's tab on show: the form, or the measured numbers."""
         self.run_number = 0
         self.worker: Worker[RunResult | None] | None = None
         self.result: RunResult | None = None
 
     def compose(self) -> ComposeResult:
-        """Title, claim, plot beside parameters and measurements, progress, verdict."""
+        """Title, claim, plot beside the form and the measurements, progress, verdict."""
         sim = self.simulation
-        title = Content.assemble(("Simulation  ", "dim"), (sim.title, "bold"))
-        yield Static(title, id="sim-title", classes="title-bar")
+        title = [("Simulation  ", "dim"), (sim.title, "bold")]
+        if self.label:
+            title += [("  ·  ", "dim"), (self.label, "italic")]
+        yield Static(Content.assemble(*title), id="sim-title", classes="title-bar")
         yield Static(Content.assemble(("Claim: ", "bold"), sim.claim), id="sim-claim")
         with Horizontal(id="sim-main"):
             yield SimPlot(sim.plot, id="sim-plot")
-            with VerticalScroll(id="sim-side", can_focus=False):
-                yield Static(id="sim-params-title", classes="heading")
-                yield ParamsTable(id="sim-params")
-                yield Static(classes="heading", id="sim-measured-title")
-                yield MeasuredList(id="sim-measured")
-                if sim.explains:
-                    yield Static(literal("What it shows"), classes="heading")
-                    yield Static(literal(sim.explains), id="sim-explains")
+            with Vertical(id="sim-side"):
+                with Horizontal(id="sim-buttons"):
+                    yield Button("Run", id="sim-run", variant="primary", compact=True)
+                    yield Button("Defaults", id="sim-defaults", compact=True)
+                    yield Button("Try to break it", id="sim-counter", variant="warning", compact=True)
+                with TabbedContent(id="sim-tabs"):
+                    with TabPane("Parameters", id="tab-params"):
+                        yield ParamForm(sim.Params, self.start_values, id="sim-form")
+                    with TabPane("Measured", id="tab-measured"), VerticalScroll(id="sim-measured-pane"):
+                        yield MeasuredList(id="sim-measured")
+                        if sim.explains:
+                            yield Static(literal("What this proves"), classes="heading")
+                            yield Static(literal(sim.explains), id="sim-explains")
         with Horizontal(id="sim-status"):
             yield ProgressBar(total=1.0, show_eta=False, id="sim-progress").data_bind(
                 progress=SimulationScreen.progress
@@ -110,52 +154,93 @@ class SimulationScreen(Screen[None]):
             yield Static(id="sim-error")
         yield Footer()
 
+    @property
+    def form(self) -> ParamForm:
+        """The parameter form."""
+        return self.query_one("#sim-form", ParamForm)
+
     def on_mount(self) -> None:
-        """Run at once with the question's setting."""
-        self.start_run(counter=False)
+        """Run at once with the starting setting (the link's, or the defaults)."""
+        self.form.check()
+        self.update_run_button()
+        if self.link_error is not None:
+            self.show_error(self.link_error, "The question's setting is refused")
+            return
+        self.start_run()
 
     def watch_running(self) -> None:
         """Escape stops a run, or goes back when none is running: update the footer."""
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Escape means Stop while running and Back otherwise."""
+        """Escape stops a run, else leaves the form, else goes back; Run waits for a valid form."""
+        if action in FORM_KEYS and self._choosing():
+            return False  # the letter belongs to the open list of a Select
         if action == "stop":
             return self.running
+        if action == "leave_form":
+            return not self.running and self._in_side_panel()
         if action == "back":
-            return not self.running
+            return not self.running and not self._in_side_panel()
+        if action == "run":
+            forms = self.query(ParamForm)  # none yet while the screen is being built
+            return True if not forms or forms.first().valid else None  # None: shown disabled
+        if action in ("show_measured", "show_params"):
+            showing = "tab-measured" if action == "show_measured" else "tab-params"
+            return self.query_one(TabbedContent).active != showing
         return True
+
+    def _in_side_panel(self) -> bool:
+        """Whether the focus is in the form, its tabs or the buttons beside the plot."""
+        focused = self.focused
+        return focused is not None and self.query_one("#sim-side") in focused.ancestors_with_self
+
+    def _choosing(self) -> bool:
+        """Whether the focus is in the open list of a Select."""
+        focused = self.focused
+        return focused is not None and any(isinstance(n, Select) and n.expanded for n in focused.ancestors)
 
     # -- running -----------------------------------------------------------------------------------
 
-    def start_run(self, *, counter: bool) -> None:
-        """Start a run: the question's setting, or the simulation's counter setting (its defaults plus
-        the values under which the claim must not hold, so the verdict is sure to flip)."""
-        overrides = {} if counter else dict(self.link_params)
+    def setting_of(self, values: Mapping[str, Any]) -> str:
+        """Name a set of values: the question's setting, the defaults, the counter setting, or yours."""
+        if self.link_params and dict(values) == self.start_values:
+            return "question's setting"
+        if dict(values) == self.defaults:
+            return "defaults"
+        if dict(values) == self.counter_values:
+            return "counter setting"
+        return "your setting"
+
+    def changes(self, values: Mapping[str, Any]) -> str:
+        """The values that differ from the defaults, as 'steps=80, sigma=3'."""
+        return ", ".join(f"{k}={fmt(v)}" for k, v in values.items() if self.defaults.get(k) != v)
+
+    def start_run(self) -> None:
+        """Start a run with the form's values (nothing happens while the form refuses them)."""
+        if self.form.check() is None:
+            self.update_run_button()
+            return
+        values = self.form.values()
         self.run_number += 1
         self.result = None
         self.progress = 0.0
         self.query_one("#sim-error", Static).update("")
         self.query_one("#sim-error").display = False
-        self.query_one("#sim-measured-title", Static).update(literal("Measured"))
         self.query_one(MeasuredList).show({})
-        self.query_one("#sim-verdict", Static).update(Content.styled("running…", "dim"))
+        self.setting = self.setting_of(values)
+        changed = self.changes(values)
+        self.setting_text = f"{self.setting}: {changed}" if changed else self.setting
+        self.query_one("#sim-verdict", Static).update(
+            Content.assemble(("running…", "dim"), (f"  ({self.setting_text})", "dim"))
+        )
         self.query_one("#sim-verdict").set_classes("")
-        self.setting = "counter setting" if counter else ("question's setting" if overrides else "defaults")
-        heading = Content.assemble("Parameters ", (f"({self.setting})", "dim"))
-        self.query_one("#sim-params-title", Static).update(heading)
-        try:
-            params = self.simulation.params(overrides, counter=counter)
-        except ValidationError as exc:
-            self.show_error(exc)
-            return
-        self.query_one(ParamsTable).show(self.simulation.Params, params.model_dump(mode="json"))
         self.set_message("starting")
         self.running = True
-        self.worker = self.run_in_thread(self.run_number, overrides, counter)
+        self.worker = self.run_in_thread(self.run_number, values)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sim", description="run a simulation")
-    def run_in_thread(self, number: int, overrides: dict[str, Any], counter: bool) -> RunResult | None:
+    def run_in_thread(self, number: int, values: dict[str, Any]) -> RunResult | None:
         """The run itself; it only posts messages and stops between frames once cancelled."""
         worker = get_current_worker()
         last_post = 0.0
@@ -172,8 +257,7 @@ class SimulationScreen(Screen[None]):
         try:
             result = run_simulation(
                 self.simulation,
-                overrides,
-                counter=counter,
+                values,
                 backend=self.backend,
                 on_frame=on_frame,
                 should_stop=lambda: worker.is_cancelled,
@@ -198,7 +282,7 @@ class SimulationScreen(Screen[None]):
 
     @on(RunFinished)
     def run_finished(self, event: RunFinished) -> None:
-        """Show the verdict and the numbers that decided it."""
+        """Show the verdict, with the setting it was reached at, and the numbers that decided it."""
         if event.run != self.run_number:
             return
         result = event.result
@@ -211,10 +295,9 @@ class SimulationScreen(Screen[None]):
         else:
             mark = ("✗ claim does not hold", "bold $text-error")
         self.query_one("#sim-verdict", Static).update(
-            Content.assemble(mark, (f"  ({self.setting})", "dim"), "\n", verdict.summary)
+            Content.assemble(mark, (f"  ({self.setting_text})", "dim"), "\n", verdict.summary)
         )
         self.query_one("#sim-verdict").set_classes("-holds" if verdict.holds else "-fails")
-        self.query_one(ParamsTable).show(self.simulation.Params, result.params)
         self.query_one(MeasuredList).show(verdict.measured)
         self.set_message(f"done in {result.seconds:.2f} s on {result.backend}")
         self.running = False
@@ -233,12 +316,12 @@ class SimulationScreen(Screen[None]):
         elif event.state == WorkerState.SUCCESS:
             self.running = False
 
-    def show_error(self, error: BaseException | None) -> None:
+    def show_error(self, error: BaseException | None, headline: str = "The simulation failed") -> None:
         """An error panel instead of a verdict; the app keeps running."""
         self.running = False
         text = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
         panel = self.query_one("#sim-error", Static)
-        panel.update(Content.assemble(("The simulation failed", "bold"), "\n", text))
+        panel.update(Content.assemble((headline, "bold"), "\n", text))
         panel.display = True
         self.query_one("#sim-verdict", Static).update(Content.styled("no verdict", "dim"))
         self.set_message("failed: r runs again, Esc goes back")
@@ -247,6 +330,32 @@ class SimulationScreen(Screen[None]):
         """The status line beside the progress bar."""
         self.query_one("#sim-message", Static).update(literal(message))
 
+    # -- the form ----------------------------------------------------------------------------------
+
+    def update_run_button(self) -> None:
+        """Run is disabled (button and key) while the form refuses its values."""
+        button = self.query_one("#sim-run", Button)
+        if button.disabled == (not self.form.valid):
+            return  # the footer recomposes on every refresh: only when Run's state changes
+        button.disabled = not self.form.valid
+        self.refresh_bindings()
+
+    @on(ParamForm.Changed, "#sim-form")
+    def form_changed(self) -> None:
+        """A value changed: Run follows the form's validity."""
+        self.update_run_button()
+
+    @on(ParamForm.Submitted, "#sim-form")
+    def form_submitted(self) -> None:
+        """Enter in a field runs the form's values."""
+        self.action_run()
+
+    @on(Button.Pressed, "#sim-buttons Button")
+    def button_pressed(self, event: Button.Pressed) -> None:
+        """Run, Defaults and Try to break it do what their keys do."""
+        action = {"sim-run": self.action_run, "sim-defaults": self.action_defaults}.get(event.button.id or "")
+        (action or self.action_counter)()
+
     # -- actions -----------------------------------------------------------------------------------
 
     def action_stop(self) -> None:
@@ -254,14 +363,54 @@ class SimulationScreen(Screen[None]):
         if self.worker is not None:
             self.worker.cancel()
 
+    def action_leave_form(self) -> None:
+        """Take the focus out of the form, so that letters are keys again and Esc goes back."""
+        self.set_focus(None)
+
     def action_back(self) -> None:
-        """Back to the question."""
+        """Back to where the simulation was opened."""
         self.dismiss(None)
 
-    def action_rerun(self) -> None:
-        """Run again with the question's setting."""
-        self.start_run(counter=False)
+    def action_run(self) -> None:
+        """Run with the form's values."""
+        self.start_run()
+
+    def action_defaults(self) -> None:
+        """Put the starting setting back in the form: the question's, or the defaults (no run)."""
+        self.form.load(self.start_values)
+        self.update_run_button()
+        what = "the question's setting" if self.link_params else "the defaults"
+        if not self.running:
+            self.set_message(f"form reset to {what}: r runs it")
 
     def action_counter(self) -> None:
-        """Run the counter setting, where the claim must not hold."""
-        self.start_run(counter=True)
+        """Load the counter setting, where the claim must not hold, into the form and run it."""
+        form = self.form
+        form.load(self.counter_values)
+        self.query_one(TabbedContent).active = "tab-params"
+        first = next((k for k, v in self.counter_values.items() if v != self.defaults.get(k)), None)
+        if first is not None:  # bring the values that break the claim into view
+            form.scroll_to_widget(form.query_one(f"#label-{first}"), animate=False, top=True)
+        self.start_run()
+
+    def action_edit(self) -> None:
+        """Show the form and focus its first field (the first refused one, if any)."""
+        self.query_one(TabbedContent).active = "tab-params"
+        form = self.form
+        first = next(iter(form.errors), None) or next(iter(form.model.model_fields))
+        self.set_focus(form.query_one(f"#param-{first}"))
+
+    def action_show_measured(self) -> None:
+        """Show the measured numbers and what they prove beside the plot."""
+        self.query_one(TabbedContent).active = "tab-measured"
+
+    def action_show_params(self) -> None:
+        """Show the parameter form beside the plot."""
+        self.query_one(TabbedContent).active = "tab-params"
+
+    @on(TabbedContent.TabActivated, "#sim-tabs")
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """The m key names the other tab (the first activation, on mount, changes nothing)."""
+        if event.pane.id != self.shown_tab:
+            self.shown_tab = event.pane.id or ""
+            self.refresh_bindings()

@@ -3,18 +3,54 @@
 Logarithmic axes are drawn by plotting log10 of the values on linear axes with decade ticks:
 plotext 5 takes the logarithm of its stored data on every build, so a widget that renders more
 than once per draw would take it twice (and raise on the negative logs of values below one).
+
+An axis the simulation draws linearly switches to a log scale by itself when a series spans more
+than :data:`AUTO_LOG_DECADES` decades on it (and every value is positive); the axis label says so.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 from textual.app import RenderResult
 from textual.content import Content
 from textual_plotext import PlotextPlot
 
 from sims import PlotSpec, Series
+
+AUTO_LOG_DECADES = 3.0
+"""A linear axis turns logarithmic when one series spans more than this many decades on it."""
+
+
+def decades_spanned(values: Sequence[float]) -> float:
+    """How many decades the finite values span (0 when any is zero or negative: no log scale then)."""
+    finite = [v for v in values if math.isfinite(v)]
+    if len(finite) < 2 or min(finite) <= 0:
+        return 0.0
+    return math.log10(max(finite) / min(finite))
+
+
+def axes_for(spec: PlotSpec, series: Sequence[Series]) -> PlotSpec:
+    """The spec to draw with: a linear axis becomes logarithmic when the data span many decades.
+
+    Only when every finite value on that axis is positive (a log axis would silently drop the
+    others), and the axis label then says that the scale was chosen for the data.
+    """
+    axes = spec
+    for axis in ("y", "x"):
+        if getattr(spec, f"log_{axis}"):
+            continue
+        columns = [getattr(item, axis) for item in series]
+        every = [v for column in columns for v in column if math.isfinite(v)]
+        if not every or min(every) <= 0:
+            continue
+        widest = max(decades_spanned(column) for column in columns)
+        if widest > AUTO_LOG_DECADES:
+            label = f"{getattr(spec, f'{axis}_label')} (log scale: the data span {widest:.0f} decades)"
+            axes = replace(axes, **{f"log_{axis}": True, f"{axis}_label": label})
+    return axes
 
 
 def _drawable(series: Series, spec: PlotSpec) -> tuple[list[float], list[float]]:
@@ -56,6 +92,8 @@ class SimPlot(PlotextPlot):
     def __init__(self, spec: PlotSpec, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.spec = spec
+        self.axes = spec
+        """The spec of the latest draw: ``spec``, with an axis made logarithmic if the data asked."""
         self.series: tuple[Series, ...] = ()
 
     def on_mount(self) -> None:
@@ -65,23 +103,24 @@ class SimPlot(PlotextPlot):
     def draw(self, series: Sequence[Series]) -> None:
         """Replot from scratch with these series."""
         self.series = tuple(series)
+        self.axes = axes = axes_for(self.spec, self.series)
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
         # The y label goes on top: plotext prints both labels on one line, where the x label is lost.
-        plt.title(self.spec.y_label)
-        plt.xlabel(self.spec.x_label)
+        plt.title(axes.y_label)
+        plt.xlabel(axes.x_label)
         all_x: list[float] = []
         all_y: list[float] = []
         for item in self.series:
-            xs, ys = _drawable(item, self.spec)
+            xs, ys = _drawable(item, axes)
             if xs:
                 plt.plot(xs, ys, label=item.name, marker="braille")
                 all_x += xs
                 all_y += ys
-        if all_x and self.spec.log_x:
+        if all_x and axes.log_x:
             plt.xticks(*decade_ticks(all_x))
-        if all_y and self.spec.log_y:
+        if all_y and axes.log_y:
             plt.yticks(*decade_ticks(all_y))
         self.refresh()
 

@@ -1,4 +1,4 @@
-"""Tables beside a simulation's plot: the parameters of the run, and what the run measured."""
+"""Beside a simulation's plot: parameter ranges and numbers written compactly, and what a run measured."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from typing import Any
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
-from rich.text import Text
 from textual.content import Content
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 
 def bounds(model: type[BaseModel], name: str) -> str:
@@ -46,30 +45,6 @@ def fmt(value: Any) -> str:
     if isinstance(value, int) and abs(value) >= 10**7:
         return f"{value:.4g}"
     return str(value)
-
-
-GAP = "  "
-"""Space after a column: the tables run with no cell padding to fit beside a plot at 80 columns."""
-
-
-class ParamsTable(DataTable[Text], can_focus=False):
-    """Parameter, value and allowed range; values that differ from the defaults are bold, with a *."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="none", show_cursor=False, cell_padding=0, zebra_stripes=False)
-
-    def on_mount(self) -> None:
-        """Add the columns."""
-        self.add_columns("param" + GAP, "value" + GAP, "range")
-
-    def show(self, model: type[BaseModel], params: Mapping[str, Any]) -> None:
-        """Fill the table from a Params model and the values used."""
-        self.clear()
-        defaults = model().model_dump(mode="json")
-        for name, value in params.items():
-            changed = defaults.get(name) != value
-            shown = Text(fmt(value) + ("*" if changed else "") + GAP, style="bold" if changed else "")
-            self.add_row(Text(name + GAP), shown, Text(bounds(model, name), style="dim"), key=name)
 
 
 class MeasuredList(Static):
