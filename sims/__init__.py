@@ -14,10 +14,11 @@ from importlib import import_module
 from .backend import BACKENDS, BackendUnavailable, resolve, synchronize, to_host
 from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict, fit_slope
 from .registry import UnknownSimulation, all_simulations, get, ids, register, suggest
+from .isolated import run_isolated
 from .runner import Cancelled, RunResult, SimulationFailed, run_simulation
 
 # Every other module in this package defines simulations and registers them when imported.
-_INFRASTRUCTURE = {"backend", "core", "registry", "runner", "kernels"}
+_INFRASTRUCTURE = {"backend", "core", "registry", "runner", "kernels", "isolated"}
 for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _info.name not in _INFRASTRUCTURE and not _info.name.startswith("_"):
         import_module(f"{__name__}.{_info.name}")
@@ -41,6 +42,7 @@ __all__ = [
     "ids",
     "register",
     "resolve",
+    "run_isolated",
     "run_simulation",
     "suggest",
     "synchronize",
