@@ -104,7 +104,7 @@ def test_values_beyond_the_bounds_are_refused(sim_id, overrides):
 def test_a_seeded_run_repeats_itself(sim_id, default_runs):
     again = run_simulation(sim_id)
     first, _ = default_runs[sim_id]
-    assert again.verdict.holds == first.verdict.holds
     assert untimed(again) == untimed(first)
-    if not sims.get(sim_id).timed:
+    if not sims.get(sim_id).timed:  # a timing verdict is decided by the clock, so only the rest repeats
+        assert again.verdict.holds == first.verdict.holds
         assert again.last_frame.series == first.last_frame.series

@@ -1,0 +1,199 @@
+"""Normalisation: where the LayerNorm sits decides how large the gradients near the output start.
+
+``prenorm-gradient-flow`` builds two stacks of L feed-forward residual blocks with the same weights,
+F(x) = relu(x W1^T) W2^T (W1: 4d x d, W2: d x 4d, Xavier-uniform initialisation, as in Xiong et al.
+2020, "On layer normalization in the Transformer architecture", sec. 3):
+
+* Post-LN (the original Transformer): x_(l+1) = LN(x_l + F(x_l));
+* Pre-LN: x_(l+1) = x_l + F(LN(x_l)), with a final LN on the output.
+
+It backpropagates one output gradient through both, at depths 1, 2, 4, ..., L, and measures the norm of
+the gradient of the last block's W2 (the top block's weights are the same at every depth). Xiong et al.
+(Theorem 1) show that at initialisation this gradient does not depend on L for Post-LN and scales
+like 1/sqrt(L) for Pre-LN: in Post-LN the last LN divides by the RMS of one block's sum, in Pre-LN the
+final LN divides by the RMS of a residual stream that has accumulated L branches. The norms have no
+gain or bias (they start at 1 and 0); ``norm = rms`` puts RMSNorm (Zhang & Sennrich 2019) in LN's place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict, fit_slope
+from .registry import register
+
+LN_EPS = 1e-5
+"""The epsilon under LayerNorm's square root (PyTorch's default)."""
+POST_FLAT = (0.5, 2.0)
+"""Post-LN's last-block gradient counts as depth-independent when every depth's norm, divided by the
+one-block norm, lies in this range."""
+PRE_SHRUNK = 0.5
+"""Pre-LN's last-block gradient counts as shrunk when, at the deepest depth, it is below this fraction
+of Post-LN's at the same depth."""
+
+
+class NormParams(SimParams):
+    """Depth, width and tokens of the two stacks."""
+
+    depth: int = Field(64, ge=1, le=256, description="L, the deepest stack measured (depths 1, 2, 4, ... L).")
+    width: int = Field(64, ge=32, le=256, description="d, the model width (the hidden layer is 4d).")
+    tokens: int = Field(32, ge=8, le=256, description="Token vectors backpropagated at once.")
+    norm: Literal["layer", "rms"] = Field(
+        "layer", description="'layer': LayerNorm (centre, then divide by the RMS); 'rms': RMSNorm (no centring)."
+    )
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the weights, inputs and output gradient.")
+
+
+def normalise(x: Any, centre: bool, xp: Any) -> tuple[Any, Any]:
+    """LayerNorm (centre = True) or RMSNorm (False), without gain or bias, over the last axis.
+
+    (B, d) -> the normalised (B, d) and the RMS it divided by (B, 1).
+    """
+    centred = x - xp.mean(x, axis=1, keepdims=True) if centre else x  # (B, d)
+    rms = xp.sqrt(xp.mean(centred * centred, axis=1, keepdims=True) + LN_EPS)  # (B, 1)
+    return centred / rms, rms
+
+
+def normalise_backward(g: Any, y: Any, rms: Any, centre: bool, xp: Any) -> Any:
+    """dL/dx from dL/dy for y = normalise(x): (g - mean(g) - y mean(g y)) / rms for LayerNorm, without
+    the mean(g) term for RMSNorm; all (B, d). Exact, epsilon included: y is divided by the same rms."""
+    g = g - xp.mean(g, axis=1, keepdims=True) if centre else g
+    return (g - y * xp.mean(g * y, axis=1, keepdims=True)) / rms
+
+
+def block_forward(x: Any, a: Any, b: Any, pre_ln: bool, xp: Any, centre: bool = True) -> Any:
+    """One block with weights (W1 = a, W2 = b): x + F(LN(x)) for Pre-LN, LN(x + F(x)) for Post-LN; (B, d)."""
+    if pre_ln:
+        return x + xp.maximum(normalise(x, centre, xp)[0] @ a.T, 0.0) @ b.T
+    return normalise(x + xp.maximum(x @ a.T, 0.0) @ b.T, centre, xp)[0]
+
+
+def top_block_gradient(x: Any, a: Any, b: Any, g_out: Any, pre_ln: bool, xp: Any, centre: bool = True) -> float:
+    """||dL/dW2|| of a last block (W1 = a, W2 = b) whose input is x, for L = sum(g_out * output).
+
+    Post-LN: the output is LN(x + F(x)). Pre-LN: it is the final LN of x + F(LN(x)). Either way dL/dW2 is
+    the gradient at the norm's input, z = x + F(.), times the block's hidden activations.
+    """
+    u = normalise(x, centre, xp)[0] if pre_ln else x  # (B, d) the branch input
+    hidden = xp.maximum(u @ a.T, 0.0)  # (B, 4d)
+    y, rms = normalise(x + hidden @ b.T, centre, xp)  # Pre-LN: the final LN; Post-LN: the block's own LN
+    g_branch = normalise_backward(g_out, y, rms, centre, xp)  # (B, d) dL/dz = dL/d(branch output)
+    return float(xp.linalg.norm(g_branch.T @ hidden))  # dL/dW2 = g_branch^T hidden, (d, 4d)
+
+
+def last_block_gradient(w1: list[Any], w2: list[Any], x0: Any, g_out: Any, pre_ln: bool, xp: Any,
+                        centre: bool = True) -> float:
+    """||dL/dW2|| of the last block for L = sum(g_out * output), through the stack of (w1, w2) blocks.
+
+    Post-LN: z = x + F(x), x' = LN(z); the output is x_L. Pre-LN: u = LN(x), x' = x + F(u); the output
+    is LN(x_L). Only the last block's W2 gradient is needed, so the backward pass stops there.
+    ``centre`` = False uses RMSNorm wherever LN stands.
+    """
+    x = x0  # (B, d)
+    for a, b in zip(w1[:-1], w2[:-1], strict=True):  # every block but the last, forward only
+        x = block_forward(x, a, b, pre_ln, xp, centre)
+    return top_block_gradient(x, w1[-1], w2[-1], g_out, pre_ln, xp, centre)
+
+
+def xavier(rng: np.random.Generator, fan_out: int, fan_in: int) -> np.ndarray:
+    """Xavier-uniform weights (fan_out, fan_in): U(-b, b) with b = sqrt(6 / (fan_in + fan_out))."""
+    bound = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-bound, bound, (fan_out, fan_in))
+
+
+@register
+class PrenormGradientFlow(Simulation):
+    """Last-block weight gradient of Post-LN and Pre-LN stacks at initialisation, across depth."""
+
+    id = "prenorm-gradient-flow"
+    title = "Post-LN vs Pre-LN: gradient size near the output at initialisation"
+    claim = (
+        "At initialisation the gradient of the last block's output weights keeps its size at every depth "
+        "in a Post-LN stack (within a factor of 2 of a one-block stack's), while in a Pre-LN stack it "
+        "shrinks as depth grows, to below half of Post-LN's at the deepest depth measured (64 blocks by "
+        "default)."
+    )
+    Params = NormParams
+    counter = {"depth": 1}
+    plot = PlotSpec(x_label="depth L (blocks)", y_label="‖dL/dW2‖ of the last block", log_x=True, log_y=True)
+    explains = (
+        "In Post-LN the last block ends in a LayerNorm that divides by the RMS of x + F(x), one block's "
+        "worth of signal, so the gradient of its weights is the same at 1 block or 64; Xiong et al. blame "
+        "these large gradients near the output, under the large learning rates Transformers use, for "
+        "Post-LN's need of a warm-up. In Pre-LN every block adds to an un-normalised residual stream whose variance grows "
+        "about linearly with depth, 1 + cL, and the final LayerNorm divides by its RMS, so the gradient "
+        "shrinks like 1/sqrt(1 + cL), tending to 1/sqrt(L) (Xiong et al. 2020, Theorem 1). RMSNorm "
+        "(norm = rms) behaves the same: what matters is where the normalisation sits. With a single block "
+        "there is no depth: both stacks give gradients of the same size and Pre-LN's is not smaller."
+    )
+
+    def run(self, params: NormParams, xp: Any) -> Iterator[Frame]:
+        depth, d, centre = params.depth, params.width, params.norm == "layer"
+        depths = sorted({2**i for i in range(depth.bit_length())} | {depth})  # 1, 2, 4, ..., L
+        name = "LayerNorm" if centre else "RMSNorm"
+        yield Frame(0.0, f"Post-LN vs Pre-LN feed-forward stacks ({name}), depths {depths[0]}..{depth}, width {d}")
+        rng = np.random.default_rng(params.seed)
+        # The last block is the same at every depth; the blocks below it are the first L - 1 of a list.
+        w1 = [xp.asarray(xavier(rng, 4 * d, d)) for _ in range(depth)]  # L x (4d, d); [-1] is the top
+        w2 = [xp.asarray(xavier(rng, d, 4 * d)) for _ in range(depth)]  # L x (d, 4d); [-1] is the top
+        x0 = xp.asarray(rng.standard_normal((params.tokens, d)))  # (B, d)
+        g_out = xp.asarray(rng.standard_normal((params.tokens, d)))  # (B, d) dL/d(output)
+
+        post, pre = np.zeros(len(depths)), np.zeros(len(depths))
+        below_post, below_pre, done = x0, x0, 0  # the input to the top block after `done` lower blocks
+        for i, layers in enumerate(depths):  # layers - 1 lower blocks, then the shared top block
+            for k in range(done, layers - 1):  # extend the lower stack, forward only
+                below_post = block_forward(below_post, w1[k], w2[k], False, xp, centre)
+                below_pre = block_forward(below_pre, w1[k], w2[k], True, xp, centre)
+            done = layers - 1
+            post[i] = top_block_gradient(below_post, w1[-1], w2[-1], g_out, False, xp, centre)
+            pre[i] = top_block_gradient(below_pre, w1[-1], w2[-1], g_out, True, xp, centre)
+            yield Frame(
+                0.95 * (i + 1) / len(depths),
+                f"depth {layers}: last-block gradient Post-LN {post[i]:.3g}, Pre-LN {pre[i]:.3g}",
+                self._series(depths[: i + 1], post[: i + 1], pre[: i + 1]),
+            )
+
+        post_rel = post / post[0]  # (m,) Post-LN relative to one block
+        flat = bool(np.all((post_rel >= POST_FLAT[0]) & (post_rel <= POST_FLAT[1])))
+        pre_over_post = float(pre[-1] / post[-1])
+        shrunk = pre_over_post < PRE_SHRUNK
+        holds = flat and shrunk
+        slope = fit_slope(depths, pre) if len(depths) >= 2 else 0.0
+        summary = (
+            f"depth {depth}: Post-LN {post[-1]:.3g} ({post_rel.min():.2f}..{post_rel.max():.2f} x one block's, "
+            f"{'within' if flat else 'outside'} [{POST_FLAT[0]:.2g}, {POST_FLAT[1]:g}]); "
+            f"Pre-LN {pre[-1]:.3g}, {pre_over_post:.2f} x Post-LN's "
+            f"({'below' if shrunk else 'not below'} {PRE_SHRUNK:g}); Pre-LN log-log slope {slope:.2f}"
+        )
+        verdict = Verdict(
+            holds,
+            summary,
+            {
+                "depth": depth,
+                "norm": params.norm,
+                "post_ln_grad_at_depth": float(post[-1]),
+                "pre_ln_grad_at_depth": float(pre[-1]),
+                "post_ln_grad_at_1": float(post[0]),
+                "pre_ln_grad_at_1": float(pre[0]),
+                "post_ln_min_over_one_block": float(post_rel.min()),
+                "post_ln_max_over_one_block": float(post_rel.max()),
+                "pre_over_post_at_depth": pre_over_post,
+                "pre_ln_loglog_slope": float(slope),
+                "post_ln_flat": flat,
+                "pre_ln_shrunk": shrunk,
+            },
+        )
+        yield Frame(1.0, "done", self._series(depths, post, pre), verdict)
+
+    @staticmethod
+    def _series(depths: list[int], post: np.ndarray, pre: np.ndarray) -> tuple[Series, ...]:
+        return (
+            Series.of("Post-LN: LN(x + F(x))", depths, post),
+            Series.of("Pre-LN: x + F(LN(x))", depths, pre),
+        )

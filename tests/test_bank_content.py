@@ -1,0 +1,51 @@
+"""The bundled bank keeps the shape its issue promised: counts computed from the bank itself."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sims
+from quizapp.bank import load_bank
+
+from .conftest import BUNDLED
+
+BANK = load_bank(BUNDLED).bank
+QUESTIONS = list(BANK.questions)
+
+
+def test_at_least_48_questions_and_6_per_domain():
+    assert len(QUESTIONS) >= 48
+    per_domain = Counter(q.domain for q in QUESTIONS)
+    assert len(BANK.manifest.domains) == 6
+    for domain in BANK.manifest.domains:
+        assert per_domain[domain.id] >= 6, f"{domain.id}: {per_domain[domain.id]} questions"
+
+
+def test_difficulty_spread_and_choose_n():
+    assert {q.difficulty for q in QUESTIONS} == {1, 2, 3, 4, 5}
+    assert sum(q.multiple and len(q.answers) >= 2 for q in QUESTIONS) >= 8
+
+
+def test_every_question_is_backed_by_a_simulation():
+    assert all(q.all_sim_links() for q in QUESTIONS)
+    every_option = [q.id for q in QUESTIONS if all(o.sim is not None for o in q.options)]
+    assert len(every_option) >= 12, every_option
+
+
+def test_every_simulation_is_linked_by_a_question():
+    linked = {link.id for q in QUESTIONS for link in q.all_sim_links()}
+    assert set(sims.ids()) - linked == set()
+
+
+def test_every_question_teaches_fully():
+    for q in QUESTIONS:
+        assert q.traps, f"{q.id} names no trap"
+        assert q.references, f"{q.id} cites nothing"
+        assert q.requirements, f"{q.id} sets no requirements"
+        assert len(q.options) >= 4, f"{q.id} has only {len(q.options)} options"
+
+
+def test_exam_defaults_are_sized_like_a_real_exam():
+    exam = BANK.manifest.exam
+    assert 1.5 <= exam.minutes / exam.questions <= 2.5
+    assert exam.questions <= len(QUESTIONS)
