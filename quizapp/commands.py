@@ -134,6 +134,20 @@ def tui(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"quizapp: {exc}", file=sys.stderr)
         return PROBLEMS
+    import os
+    import signal
+    import threading
+
+    def hang_up(*_: object) -> None:
+        """The terminal is gone (ssh dropped, tmux killed): leave instead of spinning on a dead TTY.
+
+        Every answer is already committed, so when a clean exit cannot finish writing to the
+        vanished terminal, ending the process outright loses nothing.
+        """
+        app.exit()
+        threading.Timer(2.0, os._exit, (129,)).start()
+
+    signal.signal(signal.SIGHUP, hang_up)
     app.run()
     return int(app.return_code or 0)
 

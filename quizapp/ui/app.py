@@ -3,6 +3,9 @@ each screen lives in its own module under ``screens/``."""
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from pathlib import Path
 
 from textual.app import App
@@ -20,6 +23,17 @@ from .exams import Clock, ExamOptions, new_exam, open_exam, resume_exam
 from .screens.home import HomeScreen
 
 STARTS = ("home", "study", "exam")
+
+
+def _terminal_alive() -> bool:
+    """False once the terminal on stdin has hung up (its state can no longer be read)."""
+    import termios
+
+    try:
+        termios.tcgetattr(sys.__stdin__.fileno())
+    except (OSError, ValueError, AttributeError, termios.error) as exc:
+        return not isinstance(exc, termios.error) or exc.args[0] not in (5, 6)  # EIO, ENXIO: hung up
+    return True
 
 
 class QuizApp(App[None]):
@@ -69,6 +83,8 @@ class QuizApp(App[None]):
 
     def on_mount(self) -> None:
         """Show home, and go straight into a study session or an exam when started that way."""
+        self._parent_pid = os.getppid()
+        self.set_interval(2.0, self._leave_if_orphaned, name="orphan-check")
         self.push_screen(HomeScreen())
         if self.start == "study":
             self.start_study(self.domain, self.tag)
@@ -77,6 +93,15 @@ class QuizApp(App[None]):
                 self.resume_exam()
             else:
                 self.start_exam(self.exam_options)
+
+    def _leave_if_orphaned(self) -> None:
+        """Quit when our terminal has hung up or our parent is gone (a killed tmux, a dropped ssh,
+        `make run` whose make no longer waits): without it the app would spin on a terminal nobody
+        reads. Every answer is already on disk, so leaving loses nothing."""
+        if os.getppid() == self._parent_pid and _terminal_alive():
+            return
+        self.exit()
+        threading.Timer(2.0, os._exit, (129,)).start()  # in case the dead terminal blocks a clean exit
 
     def on_unmount(self) -> None:
         """Close the store's connection."""
