@@ -57,7 +57,7 @@ def test_flop_counts_exact(default_runs) -> None:
     assert flops(1000, 64, "scores") == (0, 4 * 1000**2 * 64)
     assert flops(256, 1024, "layer") == (8 * 256 * 1024**2, 4 * 256**2 * 1024)
     m = default_runs["attention-quadratic-cost"][0].verdict.measured
-    assert m["flops_scores_at_n_max"] == 4 * 1024**2 * 64 and m["flops_projections_at_n_max"] == 0
+    assert m["flops_scores_at_n_max"] == 4 * 2048**2 * 64 and m["flops_projections_at_n_max"] == 0
     assert m["flop_slope"] == pytest.approx(2.0, abs=1e-12)
 
 
