@@ -435,3 +435,21 @@ async def test_an_answer_that_cannot_be_saved_is_not_judged(data_dir: Path) -> N
         await pilot.pause()
         assert screen.session.submitted is None  # still answerable once the disk is back
         assert app.is_running and app.screen is screen
+
+
+async def test_thirty_kinds_of_broken_file_and_the_app_still_starts(make_bank, data_dir: Path) -> None:
+    from .broken import BROKEN
+    from .conftest import GOOD_QUESTION
+
+    root = make_bank({"good.yaml": GOOD_QUESTION, **{f"broken/{k}": v[0] for k, v in BROKEN.items()}})
+    app = make_app(root, data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        assert [q.id for q in app.bank.questions] == ["good-one"]
+        assert f"{len(BROKEN)} files skipped" in text_of(app.screen.query_one("#skipped-line"))
+        await pilot.press("p")
+        problems = text_of(app.screen.query_one("#skipped-problems"))
+        for name in BROKEN:
+            assert f"broken/{name}:" in problems, name
+        await pilot.press("escape")
+        await pilot.press("s")  # the good question is there to study
+        assert app.screen.__class__.__name__ == "QuestionScreen"

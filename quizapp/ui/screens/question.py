@@ -23,6 +23,7 @@ from ..dialogs.summary import SummaryDialog
 from ..widgets.feedback import FeedbackPanel, banner
 from ..widgets.options import OptionsView
 from ..widgets.prose import literal, markdown
+from ..widgets.question_text import prompt_widget
 
 if TYPE_CHECKING:
     from ..app import QuizApp
@@ -108,10 +109,7 @@ class QuestionScreen(Screen[None]):
                             )
                             yield Static(literal(plain(r.text)), classes="requirement-text")
             with Vertical(id="q-choice"):
-                prompt = plain(q.prompt)
-                if q.multiple:
-                    prompt += f" (choose {len(q.answers)})"
-                yield Static(literal(prompt, "bold"), id="q-prompt")
+                yield prompt_widget(q)
                 if result is not None:
                     verdict = "-correct" if result.correct else "-wrong"
                     yield Static(banner(result), id="q-banner", classes=verdict)

@@ -3,6 +3,8 @@ exam and exam-review screens; the ids match the study screen's, so they share it
 
 from __future__ import annotations
 
+import re
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
@@ -28,8 +30,8 @@ def compose_question(question: Question) -> ComposeResult:
 
 
 def prompt_widget(question: Question) -> Static:
-    """The prompt, with '(choose N)' on questions with several answers."""
+    """The prompt, with '(choose N)' on questions with several answers whose prompt does not say so."""
     prompt = plain(question.prompt)
-    if question.multiple:
+    if question.multiple and not re.search(r"\b(choose|select|pick)\b", prompt, re.I):
         prompt += f" (choose {len(question.answers)})"
     return Static(literal(prompt, "bold"), id="q-prompt")
