@@ -14,38 +14,22 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from ...bank.models import OPTION_LETTERS, Question
+from ...bank.models import Question
 from ...store import StoreError
 from ...study.exam import Exam
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.exam_grid import QuestionGridDialog
 from ..exams import clock_text
 from ..widgets.exam_parts import ExamHeader, QuestionPane
-from ..widgets.options import OptionsView
+from ..widgets.options import OptionsView, choice_bindings
 from .exam_submit import SUBMIT, SubmitReviewScreen
 
 if TYPE_CHECKING:
     from ..app import QuizApp
 
-NUMBERS = "12345678"
 TICK_SECONDS = 1.0
 GRID_LETTER = 6
 """'g' opens the grid, except on a question with a 7th option (G), where ctrl+g does."""
-
-
-def _choice_bindings() -> list[Binding]:
-    """a-h and 1-8 choose option 1..8; only the first shows in the footer, as 'a-h'."""
-    return [
-        Binding(
-            f"{letter.lower()},{number}",
-            f"choose({index})",
-            "Choose" if index == 0 else f"Choose {letter}",
-            show=index == 0,
-            key_display="a-h" if index == 0 else None,
-            id=f"exam.choose-{letter.lower()}",
-        )
-        for index, (letter, number) in enumerate(zip(OPTION_LETTERS, NUMBERS, strict=True))
-    ]
 
 
 def toggled(question: Question, chosen: frozenset[str], option_id: str) -> frozenset[str]:
@@ -59,7 +43,7 @@ class ExamScreen(Screen[None]):
     """A running exam. It ends in the results screen: submitted by the learner, or by the clock."""
 
     BINDINGS = [
-        *_choice_bindings(),
+        *choice_bindings("exam"),
         Binding("enter", "enter", "Choose / next", show=False, id="exam.enter"),
         Binding("n", "next", "Next", id="exam.next"),
         Binding("p", "previous", "Prev", id="exam.previous"),

@@ -13,13 +13,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...bank.models import Question, SimLink
+from ...bank.models import Question
 from ...study.exam import Exam
 from ...study.session import AnswerResult
 from ..exams import clock_text
 from ..widgets.exam_grid import MARK_FLAG
 from ..widgets.feedback import FeedbackPanel, banner
-from ..widgets.options import MARK_WRONG, OptionsView
+from ..widgets.options import MARK_WRONG, LinkedSimulations, OptionsView
 from ..widgets.question_text import compose_question, prompt_widget
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def review_banner(result: AnswerResult) -> Content:
     return Content.assemble((f"{MARK_WRONG} Not answered — the {noun} {answer}", "bold"))
 
 
-class ExamReviewScreen(Screen[None]):
+class ExamReviewScreen(LinkedSimulations, Screen[None]):
     """One exam question after submission; n/p move through the reviewed list, s opens a simulation."""
 
     BINDINGS = [
@@ -137,22 +137,6 @@ class ExamReviewScreen(Screen[None]):
             await self.recompose()
             self._show_state()
             self.call_after_refresh(self.query_one("#q-body", VerticalScroll).scroll_home, animate=False)
-
-    def sim_link(self) -> SimLink | None:
-        """The simulation of the option under the cursor, else the question's first."""
-        option = self.question.options[self.query_one(OptionsView).cursor]
-        if option.sim is not None:
-            return option.sim
-        links = self.question.all_sim_links()
-        return links[0] if links else None
-
-    def action_simulate(self) -> None:
-        """Open the simulation behind the option under the cursor."""
-        link = self.sim_link()
-        if link is None:
-            self.notify("This question links no simulation.", severity="warning", markup=False)
-            return
-        self.app.open_simulation(link)
 
     def action_back(self) -> None:
         """Back to the results."""

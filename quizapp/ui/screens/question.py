@@ -15,35 +15,19 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...bank.models import OPTION_LETTERS, Question, SimLink
+from ...bank.models import Question
 from ...store import StoreError
 from ...study.session import AnswerResult, StudySession
 from ...text import plain
 from ..dialogs.summary import SummaryDialog
 from ..widgets.feedback import FeedbackPanel, banner
-from ..widgets.options import OptionsView
+from ..widgets.options import LinkedSimulations, OptionsView, choice_bindings
 from ..widgets.prose import literal, markdown
 from ..widgets.question_text import prompt_widget
 
 if TYPE_CHECKING:
     from ..app import QuizApp
 
-NUMBERS = "12345678"
-
-
-def _choice_bindings() -> list[Binding]:
-    """a-h and 1-8 choose option 1..8; only the first shows in the footer, as 'a-h'."""
-    return [
-        Binding(
-            f"{letter.lower()},{number}",
-            f"choose({index})",
-            "Choose" if index == 0 else f"Choose {letter}",
-            show=index == 0,
-            key_display="a-h" if index == 0 else None,
-            id=f"question.choose-{letter.lower()}",
-        )
-        for index, (letter, number) in enumerate(zip(OPTION_LETTERS, NUMBERS, strict=True))
-    ]
 
 
 def header(session: StudySession, domain_title: str) -> Content:
@@ -55,11 +39,11 @@ def header(session: StudySession, domain_title: str) -> Content:
     )
 
 
-class QuestionScreen(Screen[None]):
+class QuestionScreen(LinkedSimulations, Screen[None]):
     """One study session: a question, then its feedback, then the next, then a summary."""
 
     BINDINGS = [
-        *_choice_bindings(),
+        *choice_bindings("question"),
         Binding("enter", "submit", "Submit", id="question.submit"),
         Binding("enter,n", "next", "Next", id="question.next"),
         Binding("s", "simulate", "Simulation", id="question.simulate"),
@@ -200,22 +184,6 @@ class QuestionScreen(Screen[None]):
             self.call_after_refresh(self.query_one("#q-body", VerticalScroll).scroll_home, animate=False)
         else:
             self.app.push_screen(SummaryDialog(self.session.results), lambda _: self.dismiss(None))
-
-    def sim_link(self) -> SimLink | None:
-        """The simulation of the option under the cursor, else the question's first."""
-        option = self.question.options[self.query_one(OptionsView).cursor]
-        if option.sim is not None:
-            return option.sim
-        links = self.question.all_sim_links()
-        return links[0] if links else None
-
-    def action_simulate(self) -> None:
-        """Open the simulation behind the option under the cursor."""
-        link = self.sim_link()
-        if link is None:
-            self.notify("This question links no simulation.", severity="warning", markup=False)
-            return
-        self.app.open_simulation(link)
 
     def action_leave(self) -> None:
         """Back to the home screen (every answer is already saved)."""

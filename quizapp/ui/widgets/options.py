@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ...bank.models import Question
+from ...bank.models import OPTION_LETTERS, Question, SimLink
 from ...study.session import AnswerResult
 from ...text import plain
 from .prose import paragraphs
@@ -187,3 +187,47 @@ class OptionsView(Vertical, can_focus=True):
         self.cursor = event.index
         if self.result is None:
             self.post_message(self.Toggled(self, self.cursor_id))
+
+
+NUMBERS = "12345678"
+
+
+def choice_bindings(scope: str) -> list[Binding]:
+    """a-h and 1-8 choose option 1..8; only the first shows in the footer, as 'a-h'.
+
+    ``scope`` prefixes the binding ids (``question.choose-a``), so each screen's keys can be remapped.
+    """
+    return [
+        Binding(
+            f"{letter.lower()},{number}",
+            f"choose({index})",
+            "Choose" if index == 0 else f"Choose {letter}",
+            show=index == 0,
+            key_display="a-h" if index == 0 else None,
+            id=f"{scope}.choose-{letter.lower()}",
+        )
+        for index, (letter, number) in enumerate(zip(OPTION_LETTERS, NUMBERS, strict=True))
+    ]
+
+
+class LinkedSimulations:
+    """For screens that show a question in an OptionsView: `s` opens the simulation behind the
+    option under the cursor, else the question's first link."""
+
+    question: Question
+
+    def sim_link(self) -> SimLink | None:
+        """The simulation of the option under the cursor, else the question's first."""
+        option = self.question.options[self.query_one(OptionsView).cursor]  # type: ignore[attr-defined]
+        if option.sim is not None:
+            return option.sim
+        links = self.question.all_sim_links()
+        return links[0] if links else None
+
+    def action_simulate(self) -> None:
+        """Open the simulation behind the option under the cursor."""
+        link = self.sim_link()
+        if link is None:
+            self.notify("This question links no simulation.", severity="warning", markup=False)  # type: ignore[attr-defined]
+            return
+        self.app.open_simulation(link)  # type: ignore[attr-defined]
