@@ -39,9 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .bank.models import Manifest, Question
+from .bank.writer import dump_question, write_files
 
 SPECIAL = "\\~=#{}:"
 FORMAT_WORD = re.compile(r"\[(markdown|html|plain|moodle)\]")
@@ -431,47 +430,16 @@ def import_gift(text: str, source: str = "<gift>", manifest: Manifest | None = N
     return reader.result
 
 
-# ---------------------------------------------------------------- YAML files
-
-
-class _Dumper(yaml.SafeDumper):
-    """Safe YAML in the bank's style: ``|`` for multi-line text, short lists inline, nested lists indented."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
-
-
-def _represent_list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.Node:
-    flow = bool(value) and all(isinstance(v, str) and "\n" not in v and len(v) < 40 for v in value)
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(list, _represent_list)
-
-
-def dump_question(question: dict[str, Any]) -> str:
-    """One question dict as YAML text, keys in the order given."""
-    return str(yaml.dump(question, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096))
-
-
 def write_questions(result: ImportResult, outdir: Path, *, overwrite: bool = False) -> list[Path]:
     """Write one ``<id>.yaml`` per imported question, with the author's to-do list as a comment on top.
 
     Refuses (FileExistsError, nothing written) to replace existing files unless ``overwrite``.
     """
-    outdir = Path(outdir)
-    targets = [(outdir / f"{q['id']}.yaml", q) for q in result.questions]
-    existing = [str(p) for p, _ in targets if p.exists()]
-    if existing and not overwrite:
-        raise FileExistsError(f"would replace {', '.join(existing)}")
-    outdir.mkdir(parents=True, exist_ok=True)
-    for path, q in targets:
+    headers = {}
+    for q in result.questions:
         todo = "".join(f"# - {n}\n" for n in result.question_notes.get(q["id"], []))
-        header = f"# Imported from GIFT. To do before use:\n{todo}" if todo else ""
-        path.write_text(header + dump_question(q), encoding="utf-8")
-    return [p for p, _ in targets]
+        headers[q["id"]] = f"# Imported from GIFT. To do before use:\n{todo}" if todo else ""
+    return write_files(result.questions, Path(outdir), headers, overwrite=overwrite)
+
+
+__all__ = ["ImportResult", "dump_question", "export_gift", "import_gift", "write_questions"]
