@@ -36,6 +36,11 @@ def register(cls: type[Simulation]) -> type[Simulation]:
     return cls
 
 
+def unregister(sim_id: str) -> None:
+    """Remove a simulation from the registry (for tests that register throwaway ones)."""
+    _REGISTRY.pop(sim_id, None)
+
+
 def get(sim_id: str) -> Simulation:
     """A fresh instance of the simulation with this id; :class:`UnknownSimulation` if none."""
     try:

@@ -129,7 +129,7 @@ def test_sims() -> Iterator[None]:
         sims.register(cls)
     yield
     for cls in (Exploding, Endless):
-        sims.registry._REGISTRY.pop(cls.id, None)  # the registry has no public unregister
+        sims.registry.unregister(cls.id)
 
 
 # -- flows -----------------------------------------------------------------------------------------

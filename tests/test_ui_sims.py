@@ -316,7 +316,7 @@ class WideRange(sims.Simulation):
 def wide_range() -> Iterator[None]:
     sims.register(WideRange)
     yield
-    sims.registry._REGISTRY.pop(WideRange.id, None)  # the registry has no public unregister
+    sims.registry.unregister(WideRange.id)
 
 
 def test_a_linear_axis_turns_logarithmic_when_the_data_span_decades() -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -18,12 +18,10 @@ from textual.widgets import Footer, Static
 from ...bank.models import Question
 from ...store import StoreError
 from ...study.session import AnswerResult, StudySession
-from ...text import plain
 from ..dialogs.summary import SummaryDialog
 from ..widgets.feedback import FeedbackPanel, banner
 from ..widgets.options import LinkedSimulations, OptionsView, choice_bindings
-from ..widgets.prose import literal, markdown
-from ..widgets.question_text import prompt_widget
+from ..widgets.question_text import compose_question, prompt_widget
 
 if TYPE_CHECKING:
     from ..app import QuizApp
@@ -81,17 +79,7 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         title = header(self.session, domain.title if domain else q.domain)
         yield Static(title, id="q-header", classes="title-bar")
         with VerticalScroll(id="q-body", can_focus=False):
-            yield Static(literal(plain(q.title), "bold"), id="q-title")
-            yield markdown(q.scenario, id="q-scenario")
-            if q.requirements:
-                width = max(len(r.id) for r in q.requirements) + 2
-                with Vertical(id="q-requirements"):
-                    for r in q.requirements:
-                        with Horizontal(classes="requirement"):
-                            yield Static(literal(r.id, "bold"), classes="requirement-id").set_styles(
-                                f"width: {width};"
-                            )
-                            yield Static(literal(plain(r.text)), classes="requirement-text")
+            yield from compose_question(q)
             with Vertical(id="q-choice"):
                 yield prompt_widget(q)
                 if result is not None:
