@@ -76,10 +76,6 @@ class QuestionList(Sequence[Question]):
         """The index of the question with this id (KeyError if none)."""
         return self._position[question_id]
 
-    def domains(self) -> list[str]:
-        """Each question's domain id, without building the questions."""
-        return [domain for _, domain, _ in self.index]
-
     def tags(self) -> list[list[str]]:
         """Each question's tags, without building the questions."""
         return [tags for _, _, tags in self.index]
@@ -115,17 +111,6 @@ class Bank:
         groups: dict[str, list[str]] = {d.id: [] for d in self.manifest.domains}
         for qid, domain, _ in self.questions.index:
             groups.setdefault(domain, []).append(qid)
-        return groups
-
-    def count_by_domain(self) -> dict[str, int]:
-        """How many questions each domain has, in the manifest's order (empty domains included)."""
-        return {domain: len(ids) for domain, ids in self.ids_by_domain().items()}
-
-    def by_domain(self) -> dict[str, list[Question]]:
-        """Questions grouped by domain id, in the manifest's domain order (empty domains included)."""
-        groups: dict[str, list[Question]] = {d.id: [] for d in self.manifest.domains}
-        for q in self.questions:
-            groups.setdefault(q.domain, []).append(q)
         return groups
 
 
