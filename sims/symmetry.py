@@ -12,25 +12,26 @@ Models without Positional Encodings Still Learn Positional Information").
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
 
 from .backend import to_host
-from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict
+from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .encodings import random_projections, sinusoidal_table
 from .kernels import attention, attention_weights
 from .registry import register
 
 EXACT = 1e-9
-"""Round-off level: a float64 difference below this (relative to the values' size) counts as zero."""
+"""Round-off level of the equivariance check: a float64 difference below this counts as zero (the
+outputs pass through a few d x d products and a softmax, so round-off is ~1e-15 times their size)."""
+ROUNDOFF = 64 * float(np.finfo(np.float64).eps)
+"""Relative round-off of one float64 attention output (~1.4e-14): rows closer than this times their
+largest entry cannot be told apart, rows further apart are different numbers."""
 TINY = 1e-18
 """Height at which an exact 0 is drawn on a log scale."""
-
-# permutation-equivariance
-
 
 # permutation-equivariance
 
@@ -67,7 +68,14 @@ class PermutationEquivariance(Simulation):
         "breaks the symmetry."
     )
 
-    def run(self, params: PermutationParams, xp: Any) -> Iterator[Frame]:
+    probes = (
+        Probe({"n": 2, "d": 1, "trials": 4}, True, "the identity holds for any n and d: a swap of two 1-d tokens"),
+        Probe({"n": 256, "d": 128, "trials": 2}, True, "equivariance is algebra, not size: large n and d"),
+        Probe({"causal": True}, False, "a causal mask ties row i to keys 0..i, so a permutation changes the sets"),
+        Probe({"positional": "sinusoidal", "n": 2, "d": 2}, False, "even two positions differ once PE is added"),
+    )
+
+    def measure(self, params: PermutationParams, xp: Any) -> Iterator[Frame]:
         n, d = params.n, params.d
         yield Frame(0.0, f"{params.trials} random layers on n = {n}, d = {d}")
 
@@ -94,8 +102,15 @@ class PermutationEquivariance(Simulation):
             yield Frame(0.95 * (t + 1) / params.trials, message,
                         self._series(out_err[: t + 1], score_err[: t + 1], moved[: t + 1]))
 
-        verdict = self._verdict(params, out_err, score_err, moved)
-        yield Frame(1.0, "done", self._series(out_err, score_err, moved), verdict)
+        measured = {
+            "positional": params.positional,
+            "causal": bool(params.causal),
+            "max_output_equivariance_error": float(out_err.max()),
+            "max_score_equivariance_error": float(score_err.max()),
+            "min_score_change": float(moved.min()),
+            "trials": int(params.trials),
+        }
+        yield Frame(1.0, "measured", self._series(out_err, score_err, moved), measured=measured)
 
     @staticmethod
     def _series(out_err: np.ndarray, score_err: np.ndarray, moved: np.ndarray) -> tuple[Series, ...]:
@@ -106,25 +121,23 @@ class PermutationEquivariance(Simulation):
             Series.of("|A(PX) - A(X)|", trials, np.maximum(moved, TINY)),
         )
 
-    @staticmethod
-    def _verdict(params: PermutationParams, out_err: np.ndarray, score_err: np.ndarray,
-                 moved: np.ndarray) -> Verdict:
+    def decide(self, measured: Mapping[str, Any], params: PermutationParams) -> Verdict:
         """Holds when both identities hold to round-off in every trial and the scores did move."""
-        out_max, score_max, moved_min = float(out_err.max()), float(score_err.max()), float(moved.min())
+        out_max = float(measured["max_output_equivariance_error"])
+        score_max = float(measured["max_score_equivariance_error"])
+        moved_min = float(measured["min_score_change"])
         holds = bool(out_max <= EXACT and score_max <= EXACT and moved_min > 1e-6)
-        setting = f"positional {params.positional}, {'causal' if params.causal else 'no mask'}"
+        setting = f"positional {measured['positional']}, {'causal' if measured['causal'] else 'no mask'}"
+        why = "" if holds else (
+            "; the symmetry is broken: " + ("positions are tied to slots" if measured["positional"] != "none"
+                                            else "the mask ties each row to its prefix" if measured["causal"]
+                                            else "the scores did not move")
+        )
         summary = (
             f"{setting}: max |SA(PX) - P SA(X)| = {out_max:.2g}, max |A(PX) - P A P^T| = {score_max:.2g}, "
-            f"while A(PX) differs from A(X) by at least {moved_min:.2g}"
+            f"while A(PX) differs from A(X) by at least {moved_min:.2g}{why}"
         )
-        return Verdict(holds, summary, {
-            "positional": params.positional,
-            "causal": bool(params.causal),
-            "max_output_equivariance_error": out_max,
-            "max_score_equivariance_error": score_max,
-            "min_score_change": moved_min,
-            "trials": int(params.trials),
-        })
+        return Verdict(holds, summary, dict(measured))
 
 
 # causal-mask-position
@@ -148,7 +161,7 @@ def count_distinct_rows(rows: Any, xp: Any, block_elements: int = 1 << 21) -> in
     Exact pairwise distances, a block of rows at a time, so memory stays at ``block_elements``.
     """
     m, d = rows.shape
-    tol = EXACT * max(float(xp.max(xp.abs(rows))), 1.0)
+    tol = ROUNDOFF * float(xp.max(xp.abs(rows)))
     block = max(1, block_elements // max(1, m * d))
     new = 0
     for start in range(0, m, block):
@@ -181,7 +194,16 @@ class CausalMaskPosition(Simulation):
         "why decoder-only models learn positions even without encodings (Haviv et al. 2022)."
     )
 
-    def run(self, params: CausalPositionParams, xp: Any) -> Iterator[Frame]:
+    probes = (
+        Probe({"query_scale": 0.0, "n": 100}, True,
+              "equal scores: position i puts exactly 1/(i+1) on BOS, a strictly falling, distinct weight"),
+        Probe({"n": 3, "d": 1}, True, "the smallest case: two identical tokens after BOS average 1/2 vs 1/3 of BOS"),
+        Probe({"query_scale": 4.0, "n": 1024, "seed": 8}, True,
+              "outputs 1e-9 apart relative are still different float64 numbers (round-off is ~1e-14)"),
+        Probe({"causal": False, "n": 3}, False, "unmasked, identical tokens see the same key set: equal outputs"),
+    )
+
+    def measure(self, params: CausalPositionParams, xp: Any) -> Iterator[Frame]:
         n, d = params.n, params.d
         yield Frame(0.0, f"BOS + {n - 1} identical tokens, {'causal' if params.causal else 'bidirectional'}")
 
@@ -202,28 +224,15 @@ class CausalMaskPosition(Simulation):
         predicted = features @ coef  # (n-1,)
         r2 = 1.0 - float(np.sum((predicted - positions) ** 2) / np.sum((positions - positions.mean()) ** 2))
         steps = np.diff(predicted)  # (n-2,) successive predictions must all rise for exact order
-        ordered = float(np.mean(steps > EXACT * max(float(np.max(np.abs(predicted))), 1.0)))
+        ordered = float(np.mean(steps > ROUNDOFF * float(np.max(np.abs(predicted)))))  # same scale as distinct
 
         idx = np.arange(n, dtype=float)  # (n,)
         series = (
             Series.of("weight on BOS", idx[1:], on_bos[1:]),
             Series.of("1/(i+1)", idx[1:], 1.0 / (idx[1:] + 1)),
         )
-        yield Frame(1.0, "done", series, self._verdict(params, distinct, ordered, r2, on_bos))
-
-    @staticmethod
-    def _verdict(params: CausalPositionParams, distinct: int, ordered: float, r2: float,
-                 on_bos: np.ndarray) -> Verdict:
-        """Holds when all n-1 identical tokens get distinct outputs and the probe orders them exactly."""
-        n = params.n
-        holds = bool(distinct == n - 1 and ordered == 1.0)
-        uniform = 1.0 / (np.arange(n) + 1.0)  # (n,) the BOS weight with equal scores
-        summary = (
-            f"{'causal' if params.causal else 'bidirectional'}: {distinct} distinct outputs over {n - 1} "
-            f"identical tokens; a linear probe orders {ordered:.0%} of neighbouring positions correctly; "
-            f"weight on BOS {on_bos[1]:.3g} at i = 1 -> {on_bos[-1]:.3g} at i = {n - 1}"
-        )
-        return Verdict(holds, summary, {
+        uniform = 1.0 / (idx + 1.0)  # (n,) the BOS weight with equal scores
+        measured = {
             "causal": bool(params.causal),
             "identical_positions": n - 1,
             "distinct_outputs": distinct,
@@ -232,5 +241,23 @@ class CausalMaskPosition(Simulation):
             "bos_weight_at_1": float(on_bos[1]),
             "bos_weight_at_last": float(on_bos[-1]),
             "bos_weight_max_gap_to_1_over_i_plus_1": float(np.max(np.abs(on_bos - uniform))),
-        })
+        }
+        yield Frame(1.0, "measured", series, measured=measured)
+
+    def decide(self, measured: Mapping[str, Any], params: CausalPositionParams) -> Verdict:
+        """Holds when all n-1 identical tokens get distinct outputs and the probe orders them exactly."""
+        count, distinct = int(measured["identical_positions"]), int(measured["distinct_outputs"])
+        ordered = float(measured["probe_ordered_fraction"])
+        holds = bool(distinct == count and ordered == 1.0)
+        why = "" if holds else (
+            f"; {count - distinct + 1} identical tokens share an output, so their positions cannot be read off"
+            if distinct < count else "; the probe cannot put every neighbouring pair in order"
+        )
+        summary = (
+            f"{'causal' if measured['causal'] else 'bidirectional'}: {distinct} distinct outputs over "
+            f"{count} identical tokens; a linear probe orders {ordered:.0%} of neighbouring positions "
+            f"correctly; weight on BOS {measured['bos_weight_at_1']:.3g} at i = 1 -> "
+            f"{measured['bos_weight_at_last']:.3g} at i = {count}{why}"
+        )
+        return Verdict(holds, summary, dict(measured))
 

@@ -142,3 +142,37 @@ def test_count_distinct_rows() -> None:
     rows = np.array([[1.0, 2.0], [1.0, 2.0], [3.0, 0.0], [1.0, 2.0 + 1e-14], [3.0, 1e-3]])
     assert count_distinct_rows(rows, np) == 3
     assert count_distinct_rows(rows, np, block_elements=2) == 3  # one row per block
+
+
+def test_causal_outputs_1e9_apart_are_distinct() -> None:
+    """The audit's false negative: outputs 1e-9 apart (relative) are distinct float64 numbers."""
+    result = run_simulation("causal-mask-position", {"query_scale": 4.0, "n": 1024, "seed": 8})
+    assert result.verdict.holds, result.verdict.summary
+    assert result.verdict.measured["distinct_outputs"] == 1023
+
+
+def test_count_distinct_rows_tolerance_is_round_off_not_1e9() -> None:
+    base = np.array([[1.0, 2.0]])
+    assert count_distinct_rows(np.vstack([base, base * (1 + 1e-10)]), np) == 2  # far above round-off
+    assert count_distinct_rows(np.vstack([base, base * (1 + 4e-16)]), np) == 1  # one ulp: the same
+
+
+# --- causal-mask-future-edit ------------------------------------------------------------------
+
+
+def test_future_edit_leaves_the_prefix_bit_for_bit(default_runs) -> None:
+    m = default_runs["causal-mask-future-edit"][0].verdict.measured
+    assert m["max_relative_change_before"] == 0.0 and m["positions_before_changed"] == 0
+    assert m["min_relative_change_from"] > 1e-3 and m["positions_from_unchanged"] == 0
+
+
+def test_future_edit_without_mask_moves_every_earlier_output() -> None:
+    result = run_simulation("causal-mask-future-edit", counter=True)
+    assert not result.verdict.holds
+    assert result.verdict.measured["positions_before_changed"] == 20
+    assert "information flowed backward" in result.verdict.summary
+
+
+def test_future_edit_position_must_be_in_the_sequence() -> None:
+    with pytest.raises(pydantic.ValidationError):
+        run_simulation("causal-mask-future-edit", {"n": 8, "edit_at": 8})
