@@ -10,14 +10,14 @@ and measures how much the score at one offset m - n varies across absolute posit
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
 from .backend import to_host
-from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict
+from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .registry import register
 
 EXACT = 1e-9
@@ -98,7 +98,16 @@ class SinusoidalPeLinearShift(Simulation):
         "table has no such map, and the same fit leaves a residual as large as the table."
     )
 
-    def run(self, params: ShiftParams, xp: Any) -> Iterator[Frame]:
+    probes = (
+        Probe({"positions": 4096, "d": 64, "max_shift": 1024}, True,
+              "the angle-addition identity holds at every position and shift: the largest table"),
+        Probe({"base": 2.0}, True, "any base gives rotations; only the wavelengths change"),
+        Probe({"d": 2, "positions": 16, "max_shift": 1}, True, "one (sin, cos) pair is a single 2-D rotation"),
+        Probe({"table": "learned", "positions": 16, "d": 2, "max_shift": 1}, False,
+              "14 random 2-D rows cannot all be mapped by one 2x2 matrix"),
+    )
+
+    def measure(self, params: ShiftParams, xp: Any) -> Iterator[Frame]:
         n, d = params.positions, params.d
         shifts = np.unique(np.geomspace(1, params.max_shift, 8).round().astype(int))
         yield Frame(0.0, f"fitting M_k on a {params.table} {n} x {d} table for k = {shifts[0]}..{shifts[-1]}")
@@ -116,9 +125,16 @@ class SinusoidalPeLinearShift(Simulation):
             yield Frame(0.95 * (i + 1) / shifts.size, f"k = {k}: residual {fit_res[i]:.2g}",
                         self._series(shifts[: i + 1], fit_res[: i + 1], built_res[: i + 1]))
 
-        scale = float(xp.max(xp.abs(table)))
-        yield Frame(1.0, "done", self._series(shifts, fit_res, built_res),
-                    self._verdict(params, shifts, fit_res, built_res, scale))
+        measured = {
+            "table": params.table,
+            "max_fit_residual": float(fit_res.max()),
+            "max_rotation_residual": float(built_res.max()),
+            "table_max_abs": float(xp.max(xp.abs(table))),
+            "shifts_tried": int(shifts.size),
+            "min_shift": int(shifts[0]),
+            "max_shift": int(shifts[-1]),
+        }
+        yield Frame(1.0, "measured", self._series(shifts, fit_res, built_res), measured=measured)
 
     @staticmethod
     def _series(shifts: np.ndarray, fit_res: np.ndarray, built_res: np.ndarray) -> tuple[Series, ...]:
@@ -127,24 +143,17 @@ class SinusoidalPeLinearShift(Simulation):
             Series.of("rotation M_k from the frequencies", shifts, np.maximum(built_res, TINY)),
         )
 
-    @staticmethod
-    def _verdict(params: ShiftParams, shifts: np.ndarray, fit_res: np.ndarray, built_res: np.ndarray,
-                 scale: float) -> Verdict:
+    def decide(self, measured: Mapping[str, Any], params: ShiftParams) -> Verdict:
         """Holds when the best single M_k fits every position to round-off, for every k."""
-        worst = float(fit_res.max())
+        worst, scale = float(measured["max_fit_residual"]), float(measured["table_max_abs"])
         holds = bool(worst <= EXACT * scale)
+        why = "" if holds else "; no single matrix maps every row to the row k later: the shift is not linear"
         summary = (
-            f"{params.table} table: max residual of the least-squares M_k over {shifts.size} shifts "
-            f"(k = {shifts[0]}..{shifts[-1]}) and all positions is {worst:.2g} (entries up to {scale:.3g})"
+            f"{measured['table']} table: max residual of the least-squares M_k over {measured['shifts_tried']} "
+            f"shifts (k = {measured['min_shift']}..{measured['max_shift']}) and all positions is {worst:.2g} "
+            f"(entries up to {scale:.3g}){why}"
         )
-        return Verdict(holds, summary, {
-            "table": params.table,
-            "max_fit_residual": worst,
-            "max_rotation_residual": float(built_res.max()),
-            "table_max_abs": scale,
-            "shifts_tried": int(shifts.size),
-            "max_shift": int(shifts[-1]),
-        })
+        return Verdict(holds, summary, dict(measured))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,7 +207,15 @@ class RopeRelativeScore(Simulation):
         "themselves, so the same offset scores differently."
     )
 
-    def run(self, params: RopeParams, xp: Any) -> Iterator[Frame]:
+    probes = (
+        Probe({"positions": 512, "d": 256}, True, "rotations compose exactly at every position: the largest grid"),
+        Probe({"base": 2.0}, True, "R_m^T R_n = R_(n-m) for any frequencies, fast or slow"),
+        Probe({"positions": 2, "d": 2}, True, "the smallest case: one pair, offsets -1, 0, 1"),
+        Probe({"encoding": "absolute", "base": 1e6}, False,
+              "absolute PE leaves cross terms q.p_n + p_m.k that move with the positions, at any base"),
+    )
+
+    def measure(self, params: RopeParams, xp: Any) -> Iterator[Frame]:
         n, d = params.positions, params.d
         yield Frame(0.0, f"scoring one q and one k at {n} x {n} positions ({params.encoding})")
 
@@ -224,27 +241,28 @@ class RopeRelativeScore(Simulation):
         spread = to_host(top - bottom)  # (2n-1,) max - min over all pairs with this offset
         scale = float(xp.max(xp.abs(scores)))
         series = (Series.of("score spread at offset", offsets, np.maximum(spread, TINY)),)
-        yield Frame(1.0, "done", series, self._verdict(params, offsets, spread, scale))
-
-    @staticmethod
-    def _verdict(params: RopeParams, offsets: np.ndarray, spread: np.ndarray, scale: float) -> Verdict:
-        """Holds when no offset's scores vary across positions beyond round-off."""
         worst = float(spread.max())
-        relative = worst / scale if scale > 0 else 0.0
-        holds = bool(relative <= EXACT)
-        at = int(offsets[int(np.argmax(spread))])
-        summary = (
-            f"{params.encoding}: scores at one offset vary by at most {worst:.2g} across positions "
-            f"(at offset {at}), {relative:.2g} of the largest |score| {scale:.3g}"
-        )
-        return Verdict(holds, summary, {
+        measured = {
             "encoding": params.encoding,
             "max_spread_at_offset": worst,
-            "relative_spread": relative,
-            "worst_offset": at,
+            "relative_spread": worst / scale if scale > 0 else 0.0,
+            "worst_offset": int(offsets[int(np.argmax(spread))]),
             "max_abs_score": scale,
             "pairs_compared": int(params.positions**2),
-        })
+        }
+        yield Frame(1.0, "measured", series, measured=measured)
+
+    def decide(self, measured: Mapping[str, Any], params: RopeParams) -> Verdict:
+        """Holds when no offset's scores vary across positions beyond round-off."""
+        relative = float(measured["relative_spread"])
+        holds = bool(relative <= EXACT)
+        why = "" if holds else "; the score depends on where the pair sits, not only on m - n"
+        summary = (
+            f"{measured['encoding']}: scores at one offset vary by at most {measured['max_spread_at_offset']:.2g} "
+            f"across positions (at offset {measured['worst_offset']}), {relative:.2g} of the largest |score| "
+            f"{measured['max_abs_score']:.3g}{why}"
+        )
+        return Verdict(holds, summary, dict(measured))
 
 
 # ---------------------------------------------------------------------------------------------
