@@ -1,7 +1,7 @@
 """Simulations that prove the bank's claims by computing them (NumPy, or CuPy on a CUDA GPU).
 
 Public API: the contract (:class:`Simulation`, :class:`Frame`, :class:`Verdict`, :class:`Series`,
-:class:`SimParams`, :class:`PlotSpec`), the registry (:func:`get`, :func:`ids`,
+:class:`SimParams`, :class:`PlotSpec`, :class:`Probe`), the registry (:func:`get`, :func:`ids`,
 :func:`all_simulations`, :func:`register`), and :func:`run_simulation`.
 This package never imports Textual or quizapp.
 """
@@ -12,7 +12,7 @@ import pkgutil
 from importlib import import_module
 
 from .backend import BACKENDS, BackendUnavailable, resolve, synchronize, to_host
-from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict, fit_slope
+from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict, fit_slope
 from .registry import UnknownSimulation, all_simulations, get, ids, register, suggest
 from .isolated import run_isolated
 from .runner import Cancelled, RunResult, SimulationFailed, run_simulation
@@ -29,6 +29,7 @@ __all__ = [
     "Cancelled",
     "Frame",
     "PlotSpec",
+    "Probe",
     "RunResult",
     "Series",
     "SimParams",

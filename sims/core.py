@@ -1,16 +1,17 @@
 """The simulation contract: what a simulation is, what it yields, and how a run is decided.
 
-A simulation proves (or refutes) one claim by computing it. It yields :class:`Frame` objects as it
-goes; the last frame carries a :class:`Verdict` whose ``holds`` is decided from measured numbers.
-Nothing here imports Textual or any quizapp module.
+A simulation proves (or refutes) one claim by computing it, in two separate steps: ``measure``
+computes (yielding :class:`Frame` objects as it goes, the last one carrying the ``measured`` numbers),
+and the pure ``decide`` turns those numbers into a :class:`Verdict`. ``run`` joins the two; nobody
+overrides it. Nothing here imports Textual or any quizapp module.
 """
 
 from __future__ import annotations
 
 import math
-from abc import ABC, abstractmethod
+from abc import ABC
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -53,6 +54,21 @@ class Frame:
     message: str
     series: tuple[Series, ...] = ()
     verdict: Verdict | None = None
+    measured: Mapping[str, Number] | None = None
+    """Set only on the last frame ``measure`` yields: the plain numbers ``decide`` reads."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A setting beyond default and counter, with the verdict the science predicts for it.
+
+    ``params`` are overrides on top of the defaults; ``why`` is a one-line reason (a paper, the
+    arithmetic, a theorem) that the verdict must be ``holds``.
+    """
+
+    params: Mapping[str, Any]
+    holds: bool
+    why: str
 
 
 class SimParams(BaseModel):
@@ -88,15 +104,56 @@ class Simulation(ABC):
     """Overrides under which a GPU shows what the defaults show on a CPU (a timing claim may need
     sizes large enough to fill the device); used by the CuPy tests and benchmarks/gpu_check.py."""
 
+    probes: ClassVar[tuple[Probe, ...]] = ()
+    """At least three settings beyond default and counter, each with its predicted verdict."""
+    data_flip: ClassVar[dict[str, Any] | None] = None
+    """Overrides whose measurements, decided with the DEFAULT params, must not hold; None means the
+    counter's. Set it only when deciding the counter's numbers with default params is meaningless."""
+    data_flip_why: ClassVar[str] = ""
+    """Why the counter pairing is meaningless (required when ``data_flip`` is set)."""
+    legacy_run: ClassVar[bool] = False
+    """True for a not-yet-converted simulation that overrides ``run`` (temporary compatibility)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Compatibility while simulations are converted: a subclass that still overrides ``run``
+        # decides inside it. The contract tests skip the measure/decide checks for these.
+        cls.legacy_run = cls.run is not Simulation.run
+
     def params(self, overrides: Mapping[str, Any] | None = None, *, counter: bool = False) -> SimParams:
         """The validated parameters: defaults, then the counter setting if asked, then overrides."""
         values: dict[str, Any] = dict(self.counter) if counter else {}
         values.update(overrides or {})
         return self.Params(**values)
 
-    @abstractmethod
+    def measure(self, params: Any, xp: Any) -> Iterator[Frame]:
+        """Compute the evidence with array module ``xp``, yielding progress frames.
+
+        The last frame carries ``measured`` (plain JSON numbers, bools, strings) and the full series,
+        and no verdict.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement measure")
+
+    def decide(self, measured: Mapping[str, Number], params: Any) -> Verdict:
+        """The verdict from the measured numbers: pure (no xp, no clock, no randomness). ``params``
+        may only supply thresholds and labels; the returned Verdict carries ``measured``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement decide")
+
     def run(self, params: Any, xp: Any) -> Iterator[Frame]:
-        """Compute the evidence with array module ``xp``, yielding frames; the last has the verdict."""
+        """Yield ``measure``'s frames; the last comes back with ``verdict=decide(measured, params)``."""
+        final: Frame | None = None
+        for frame in self.measure(params, xp):
+            if final is not None:
+                raise RuntimeError(f"simulation '{self.id}': measure yielded a frame after the measured one")
+            if frame.verdict is not None:
+                raise RuntimeError(f"simulation '{self.id}': measure must not decide a verdict")
+            if frame.measured is None:
+                yield frame  # progress goes out at once; only the measured frame waits for decide
+            else:
+                final = frame
+        if final is None or final.measured is None:
+            raise RuntimeError(f"simulation '{self.id}': measure's last frame carries no measured numbers")
+        yield replace(final, verdict=self.decide(final.measured, params))
 
 
 def _host(values: Any) -> Any:

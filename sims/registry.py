@@ -30,8 +30,16 @@ def register(cls: type[Simulation]) -> type[Simulation]:
         raise ValueError(f"{cls.__name__}.id must be kebab-case, got {getattr(cls, 'id', None)!r}")
     if cls.id in _REGISTRY and _REGISTRY[cls.id] is not cls:
         raise ValueError(f"simulation id '{cls.id}' registered twice")
-    cls.Params()  # defaults and the counter setting must both validate: a refusal is a programming error
+    cls.Params()  # defaults, counter, probes and data flip must all validate: a refusal is a programming error
     cls.Params(**cls.counter)
+    for probe in cls.probes:
+        cls.Params(**probe.params)
+        if not probe.why.strip():
+            raise ValueError(f"{cls.id}: every probe needs a one-line reason")
+    if cls.data_flip is not None:
+        cls.Params(**cls.data_flip)
+        if not cls.data_flip_why.strip():
+            raise ValueError(f"{cls.id}: data_flip needs data_flip_why (why the counter pairing is meaningless)")
     _REGISTRY[cls.id] = cls
     return cls
 

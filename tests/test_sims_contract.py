@@ -108,3 +108,122 @@ def test_a_seeded_run_repeats_itself(sim_id, default_runs):
     if not sims.get(sim_id).timed:  # a timing verdict is decided by the clock, so only the rest repeats
         assert again.verdict.holds == first.verdict.holds
         assert again.last_frame.series == first.last_frame.series
+
+
+# --- measuring is separate from deciding (issue 10) -------------------------------------------
+# While a simulation still overrides ``run`` (the temporary compatibility path in sims/core.py)
+# it has no measure/decide to check, so these tests skip it; every converted one is checked.
+
+CONVERTED = [s for s in IDS if not sims.get(s).legacy_run]
+SEEDED = [s for s in IDS if "seed" in sims.get(s).Params.model_fields]
+SEEDS = range(1, 21)
+
+
+def skip_if_legacy(sim_id: str) -> None:
+    if sims.get(sim_id).legacy_run:
+        pytest.skip(f"{sim_id} still overrides run (compatibility path): no measure/decide yet")
+
+
+def probe_cases() -> list[tuple[str, int]]:
+    return [(s, i) for s in IDS for i in range(max(3, len(sims.get(s).probes)))]
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_run_is_measure_then_decide(sim_id, default_runs):
+    skip_if_legacy(sim_id)
+    sim = sims.get(sim_id)
+    assert "run" not in type(sim).__dict__, "run is the contract's; a simulation implements measure/decide"
+    result, frames = default_runs[sim_id]
+    assert [f.measured is not None for f in frames] == [False] * (len(frames) - 1) + [True]
+    measured = dict(frames[-1].measured)
+    assert dict(result.verdict.measured) == measured, "decide returns the measured numbers in its verdict"
+    again = sim.decide(measured, sim.params())
+    assert (again.holds, again.summary) == (result.verdict.holds, result.verdict.summary), "decide is pure"
+
+
+@pytest.mark.parametrize(("sim_id", "index"), probe_cases())
+def test_probe_gives_the_predicted_verdict(sim_id, index):
+    skip_if_legacy(sim_id)
+    probes = sims.get(sim_id).probes
+    assert len(probes) >= 3, f"{sim_id} declares {len(probes)} probes, the contract asks for at least 3"
+    probe = probes[index]
+    assert probe.why.strip()
+    result = run_simulation(sim_id, dict(probe.params))
+    assert result.verdict.holds is probe.holds, f"{probe.why} -- {result.verdict.summary}"
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_verdict_depends_on_the_measured_data(sim_id, default_runs):
+    """Default params with the counter's (or data flip's) measurements must not hold: the verdict
+    is decided by the numbers, not by the params."""
+    skip_if_legacy(sim_id)
+    sim = sims.get(sim_id)
+    defaults = sim.params()
+    result, _ = default_runs[sim_id]
+    assert sim.decide(dict(result.last_frame.measured), defaults).holds
+    if sim.data_flip is not None:
+        assert sim.data_flip_why.strip()
+        flipped = run_simulation(sim_id, dict(sim.data_flip))
+    else:
+        flipped = run_simulation(sim_id, counter=True)
+    verdict = sim.decide(dict(flipped.last_frame.measured), defaults)
+    assert not verdict.holds, verdict.summary
+
+
+@pytest.mark.parametrize(("sim_id", "seed"), [(s, seed) for s in SEEDED for seed in SEEDS])
+def test_defaults_hold_and_counter_fails_over_seeds(sim_id, seed):
+    held = run_simulation(sim_id, {"seed": seed})
+    assert held.verdict.holds, f"seed {seed}: {held.verdict.summary}"
+    countered = run_simulation(sim_id, {"seed": seed}, counter=True)
+    assert not countered.verdict.holds, f"seed {seed}: {countered.verdict.summary}"
+
+
+@pytest.mark.parametrize("sim_id", [s for s in IDS if sims.get(s).timed])
+def test_timed_default_holds_on_three_repeats(sim_id):
+    for repeat in range(3):
+        result = run_simulation(sim_id)
+        assert result.verdict.holds, f"repeat {repeat}: {result.verdict.summary}"
+
+
+class _Toy(sims.Simulation):
+    """A throwaway simulation (never registered) to pin down what ``run`` does with measure/decide."""
+
+    id = "toy"
+    title = "toy"
+    claim = "A toy holds when its number is positive."
+    counter: dict[str, Any] = {}
+    measured_value = 1.0
+    extra_frame = False
+    decided_in_measure = False
+
+    class Params(sims.SimParams):
+        threshold: float = 0.0
+
+    def measure(self, params, xp):
+        yield sims.Frame(0.5, "half")
+        verdict = sims.Verdict(True, "written in") if self.decided_in_measure else None
+        yield sims.Frame(1.0, "done", measured={"value": self.measured_value}, verdict=verdict)
+        if self.extra_frame:
+            yield sims.Frame(1.0, "late")
+
+    def decide(self, measured, params):
+        holds = measured["value"] > params.threshold
+        return sims.Verdict(holds, f"value {measured['value']} vs {params.threshold}", dict(measured))
+
+
+def test_run_decides_the_measured_frame_and_passes_progress_through():
+    toy = _Toy()
+    assert not toy.legacy_run
+    frames = list(toy.run(toy.params(), None))
+    assert [f.message for f in frames] == ["half", "done"]
+    assert frames[0].verdict is None and frames[-1].verdict == sims.Verdict(True, "value 1.0 vs 0.0", {"value": 1.0})
+    toy.measured_value = -1.0
+    assert not list(toy.run(toy.params(), None))[-1].verdict.holds
+
+
+@pytest.mark.parametrize("flaw", ["extra_frame", "decided_in_measure"])
+def test_run_refuses_a_measure_that_breaks_the_contract(flaw):
+    toy = _Toy()
+    setattr(toy, flaw, True)
+    with pytest.raises(RuntimeError):
+        list(toy.run(toy.params(), None))
