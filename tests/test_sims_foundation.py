@@ -6,7 +6,10 @@ from __future__ import annotations
 import pydantic
 import pytest
 
+import numpy as np
+
 from sims import run_simulation
+from sims.recurrence import lag_jacobians, rnn_states
 
 IDS = ["rnn-gradient-decay", "path-length-reachability", "cnn-receptive-field", "fc-flat-sequence"]
 
@@ -95,6 +98,35 @@ def test_rnn_bound_and_decay() -> None:
     assert m["norm_k1"] <= 0.5 * (1 + 1e-9)
     assert m["norm_kT"] <= 0.5**30 * (1 + 1e-9)
     assert m["fitted_rate_per_step"] <= 0.5 + 1e-9
+
+
+def test_rnn_jacobians_match_finite_differences() -> None:
+    # dh_T/dh_(T-k) column j by central differences: perturb h_(T-k) along e_j and run the same
+    # inputs forward to T. Catches an off-by-one in the tanh' index or a wrong product order.
+    rng = np.random.default_rng(5)
+    n, t_max, eps = 5, 7, 1e-6
+    w = rng.standard_normal((n, n)) * 0.6
+    u = rng.standard_normal((n, n)) / np.sqrt(n)
+    x = rng.standard_normal((t_max, n)) * 0.8
+    states = rnn_states(w, u, x, np.zeros(n), np)  # (T, n), row t-1 = h_t
+
+    def h_T_from(k: int, h: np.ndarray) -> np.ndarray:
+        # h is h_(T-k); steps T-k+1..T read inputs x[T-k..T-1]
+        return rnn_states(w, u, x[t_max - k:], h, np)[-1]
+
+    for k, jac in enumerate(lag_jacobians(w, states, np), start=1):
+        start = states[t_max - k - 1] if k < t_max else np.zeros(n)  # h_(T-k); h_0 = 0
+        numeric = np.column_stack([
+            (h_T_from(k, start + eps * e) - h_T_from(k, start - eps * e)) / (2 * eps) for e in np.eye(n)
+        ])
+        np.testing.assert_allclose(jac, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_rnn_counter_explodes_at_the_spectral_radius_not_sigma() -> None:
+    # sigma = 3 with no input: the product is W^k, whose growth rate is W's spectral radius (~1.53 here).
+    m = run_simulation("rnn-gradient-decay", counter=True).verdict.measured
+    assert m["fitted_rate_per_step"] == pytest.approx(m["w_spectral_radius"], rel=0.02)
+    assert 1.4 < m["fitted_rate_per_step"] < 1.7 and m["norm_kT"] > 1e8
 
 
 def test_rnn_linear_regime_is_matrix_power() -> None:
