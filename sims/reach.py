@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from .backend import to_host
-from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict
+from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .registry import register
 
 N_CAP = 4096
@@ -128,9 +128,9 @@ class PathLengthReachability(Simulation):
     id = "path-length-reachability"
     title = "Maximum path length: RNN vs convolution vs self-attention"
     claim = (
-        "For position 0 to influence position n-1, an RNN needs n-1 sequential steps, a stack of width-k "
-        "convolutions ceil((n-1)/(k-1)) layers, a dilated stack ceil(log_k n) layers, and self-attention "
-        "a single layer, strictly fewer than any of the others."
+        "For position 0 to influence position n-1 of a sequence longer than the kernel (n > k), an RNN "
+        "needs n-1 sequential steps, a stack of width-k convolutions ceil((n-1)/(k-1)) layers, a dilated "
+        "stack ceil(log_k n) layers, and self-attention a single layer, strictly fewer than any of the others."
     )
     Params = PathParams
     counter = {"kernel": N_CAP}
@@ -141,66 +141,69 @@ class PathLengthReachability(Simulation):
         "connectivity reads, and the run counts layers until the last position is marked. Self-attention "
         "(causal here: each position reads every earlier one, which is all that position 0 -> n-1 needs) "
         "reads every position at once, so one layer suffices, while recurrence and local convolutions grow "
-        "their reach a few positions per layer. A kernel as wide as the sequence is also one layer: "
-        "attention's advantage is over narrow local operators, not over every architecture."
+        "their reach a few positions per layer. The condition n > k matters: a kernel at least as wide as "
+        "the sequence also reaches it in one layer (press c), so attention's advantage is over narrow local "
+        "operators, not over every architecture."
+    )
+    probes = (
+        Probe({"n_min": 16, "kernel": 15}, True, "n >= 16 > k = 15: the conv stack needs >= 2 layers, attention 1"),
+        Probe({"n_min": 16, "kernel": 16}, False, "n = k = 16: one width-16 conv layer covers positions 0..15, a tie"),
+        Probe({"n_min": 2, "n_max": 64}, False, "n = 2: one recurrent step also links positions 0 and 1, a tie"),
+        Probe({"n_min": 3, "n_max": 3, "kernel": 2}, True, "tiny n = 3 > k = 2: RNN 2, conv 2, dilated 2, attention 1"),
+        Probe({"n_min": 4096, "kernel": 64, "points": 1}, True,
+              "n = 4096 > k = 64: conv ceil(4095/63) = 65 layers, dilated log_64 4096 = 2, attention 1"),
     )
 
-    def run(self, params: PathParams, xp: Any) -> Iterator[Frame]:
+    def measure(self, params: PathParams, xp: Any) -> Iterator[Frame]:
         k = params.kernel
         lengths = np.unique(np.geomspace(params.n_min, params.n_max, params.points).round().astype(int))
         yield Frame(0.0, f"propagating reach over n = {lengths[0]}..{lengths[-1]}, k = {k}")
 
-        measured: dict[str, np.ndarray] = {}
+        layers: dict[str, np.ndarray] = {}
         series: list[Series] = []
         for i, (key, label, step) in enumerate(ARCHS):
             first = first_reached(step, int(lengths[-1]), k, xp)  # (n_max,)
-            measured[key] = first[lengths - 1]  # (m,) layers for position n-1 of each length
-            series.append(Series.of(label, lengths, measured[key]))
-            yield Frame(
-                (i + 1) / (len(ARCHS) + 1),
-                f"{label}: {measured[key][-1]} layers at n = {lengths[-1]}",
-                tuple(series),
-            )
+            layers[key] = first[lengths - 1]  # (m,) layers for position n-1 of each length
+            series.append(Series.of(label, lengths, layers[key]))
+            if i + 1 < len(ARCHS):
+                yield Frame((i + 1) / (len(ARCHS) + 1), f"{label}: {layers[key][-1]} layers at n = {lengths[-1]}",
+                            tuple(series))
 
-        yield Frame(1.0, "done", tuple(series), self._verdict(lengths, measured, k))
-
-    @staticmethod
-    def _verdict(lengths: np.ndarray, measured: dict[str, np.ndarray], k: int) -> Verdict:
-        """Counts must match the formulas and attention must be 1 and strictly fewest at every n."""
         mismatches = sum(
-            int(measured[key][j]) != formula_layers(key, int(n), k)
-            for key, _, _ in ARCHS
-            for j, n in enumerate(lengths)
+            int(layers[key][j]) != formula_layers(key, int(n), k) for key, _, _ in ARCHS for j, n in enumerate(lengths)
         )
-        attention = measured["attention"]
-        others = np.minimum.reduce([measured[key] for key in ("rnn", "conv", "dilated")])  # (m,)
-        single = bool(np.all(attention == 1))
-        fewest = bool(np.all(attention < others))
-        ties = int(np.sum(attention >= others))
-        holds = mismatches == 0 and single and fewest
-        last = {key: int(v[-1]) for key, v in measured.items()}
-        n = int(lengths[-1])
+        others = np.minimum.reduce([layers[key] for key in ("rnn", "conv", "dilated")])  # (m,) fewest non-attention
+        tied = np.flatnonzero(layers["attention"] >= others)  # (t,) lengths where attention is not strictly fewest
+        yield Frame(1.0, "done", tuple(series), measured={
+            "n_min": int(lengths[0]),
+            "n_max": int(lengths[-1]),
+            "kernel": int(k),
+            "lengths_measured": int(lengths.size),
+            **{f"{key}_layers_at_n_max": int(layers[key][-1]) for key, _, _ in ARCHS},
+            "attention_max_layers": int(layers["attention"].max()),
+            "formula_mismatches": int(mismatches),
+            "lengths_attention_not_fewest": int(tied.size),
+            "first_n_attention_not_fewest": int(lengths[tied[0]]) if tied.size else 0,
+        })
+
+    def decide(self, measured: Any, params: PathParams) -> Verdict:
+        """Counts must match the formulas, attention must need 1 layer and strictly fewest at every n."""
+        single = measured["attention_max_layers"] == 1
+        fewest = measured["lengths_attention_not_fewest"] == 0
+        exact = measured["formula_mismatches"] == 0
         summary = (
-            f"n = {n}: RNN {last['rnn']}, conv {last['conv']}, dilated {last['dilated']}, "
-            f"attention {last['attention']} layers; {mismatches} mismatches with the formulas"
-            + ("" if fewest else f"; attention not strictly fewest at {ties} of {lengths.size} lengths")
+            f"n = {measured['n_max']}: RNN {measured['rnn_layers_at_n_max']}, conv {measured['conv_layers_at_n_max']}, "
+            f"dilated {measured['dilated_layers_at_n_max']}, attention {measured['attention_layers_at_n_max']} layers; "
+            f"{measured['formula_mismatches']} mismatches with the formulas"
         )
-        return Verdict(
-            holds,
-            summary,
-            {
-                "n_max": n,
-                "kernel": int(k),
-                "lengths_measured": int(lengths.size),
-                "rnn_layers_at_n_max": last["rnn"],
-                "conv_layers_at_n_max": last["conv"],
-                "dilated_layers_at_n_max": last["dilated"],
-                "attention_layers_at_n_max": last["attention"],
-                "formula_mismatches": int(mismatches),
-                "attention_single_layer": single,
-                "attention_strictly_fewest": fewest,
-            },
-        )
+        if not fewest:
+            n, k = measured["first_n_attention_not_fewest"], measured["kernel"]
+            why = (f"a width-{k} kernel covers all n = {n} <= k positions in one layer" if n <= k
+                   else "one recurrent step already links positions 0 and 1" if n == 2 else "another operator ties")
+            summary += (f"; attention not strictly fewest at {measured['lengths_attention_not_fewest']} of "
+                        f"{measured['lengths_measured']} lengths, first at n = {n}: {why}")
+        return Verdict(bool(exact and single and fewest), summary, dict(measured) | {
+            "attention_single_layer": bool(single), "attention_strictly_fewest": bool(fewest)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,8 +253,8 @@ class CnnReceptiveField(Simulation):
     id = "cnn-receptive-field"
     title = "Receptive field of stacked convolutions"
     claim = (
-        "A stack of L one-dimensional convolutions of width k has a receptive field of L(k-1)+1 input "
-        "positions, at every depth 1..L."
+        "A stack of L one-dimensional, undilated convolutions of width k with stride 1 has a receptive field "
+        "of L(k-1)+1 input positions, at every depth 1..L."
     )
     Params = FieldParams
     counter = {"stride": 2}
@@ -260,47 +263,56 @@ class CnnReceptiveField(Simulation):
         "An impulse placed on one output unit is sent back through the transposed convolutions, which is "
         "exactly its gradient; the input positions it reaches are those that influence the unit, and their "
         "span is the receptive field. With positive random weights nothing cancels, and with stride 1 "
-        "each layer widens the field by k-1, so the field grows only linearly with depth. Strides "
-        "multiply that growth, so with stride 2 the formula L(k-1)+1 badly under-counts."
+        "each layer widens the field by k-1, so the field grows only linearly with depth. A stride s "
+        "multiplies the widening of every deeper layer by s, giving 1 + (k-1)(s^L - 1)/(s - 1) (press c), "
+        "so L(k-1)+1 badly under-counts."
+    )
+    probes = (
+        Probe({"layers": 24, "kernel": 9}, True, "stride 1: 24 x 8 + 1 = 193 positions, linear in depth"),
+        Probe({"layers": 1, "stride": 2}, True, "one layer: stride only spaces the outputs, the field is k = 3"),
+        Probe({"layers": 1, "kernel": 2}, True, "tiny: one width-2 layer sees 2 positions"),
+        Probe({"layers": 3, "kernel": 2, "stride": 3}, False,
+              "stride 3 > k = 2: span 1 + 1 x (1+3+9) = 14, not 4, and it has holes"),
     )
 
-    def run(self, params: FieldParams, xp: Any) -> Iterator[Frame]:
+    def measure(self, params: FieldParams, xp: Any) -> Iterator[Frame]:
         depth, k, s = params.layers, params.kernel, params.stride
         yield Frame(0.0, f"{depth} convolutions, k = {k}, stride {s}")
         rng = np.random.default_rng(params.seed)
         kernels = [xp.asarray(rng.uniform(0.1, 1.0, k)) for _ in range(depth)]  # L × (k,) positive
 
         depths = np.arange(1, depth + 1)  # (L,)
-        formula = depths * (k - 1) + 1  # (L,) L(k-1)+1
+        formula = depths * (k - 1) + 1  # (L,) L(k-1)+1, for comparison
         fields = np.zeros(depth, dtype=int)  # (L,) measured span
         counts = np.zeros(depth, dtype=int)  # (L,) influencing positions within it
         for layer in range(1, depth + 1):
             fields[layer - 1], counts[layer - 1] = receptive_field(kernels[:layer], s, xp)
-            yield Frame(
-                layer / (depth + 1),
-                f"depth {layer}: receptive field {fields[layer - 1]} input positions",
-                self._series(depths[:layer], fields[:layer], formula[:layer]),
-            )
+            if layer < depth:
+                yield Frame(layer / (depth + 1), f"depth {layer}: receptive field {fields[layer - 1]} input positions",
+                            self._series(depths[:layer], fields[:layer], formula[:layer]))
 
-        mismatches = int(np.sum(fields != formula))
-        holds = mismatches == 0
+        yield Frame(1.0, "done", self._series(depths, fields, formula), measured={
+            "measured_at_L": int(fields[-1]),
+            "influencing_at_L": int(counts[-1]),
+            "formula_at_L": int(formula[-1]),
+            "depths_matching": int(np.sum(fields == formula)),
+            "depths": int(depth),
+            "stride": int(s),
+            "kernel": int(k),
+        })
+
+    def decide(self, measured: Any, params: FieldParams) -> Verdict:
+        """Holds when the measured span equals L(k-1)+1 at every depth."""
+        holds = measured["depths_matching"] == measured["depths"]
         summary = (
-            f"depth {depth}: measured {fields[-1]} positions vs L(k-1)+1 = {formula[-1]}; "
-            f"{depth - mismatches} of {depth} depths match"
+            f"depth {measured['depths']}: measured {measured['measured_at_L']} positions vs L(k-1)+1 = "
+            f"{measured['formula_at_L']}; {measured['depths_matching']} of {measured['depths']} depths match"
         )
-        verdict = Verdict(
-            holds,
-            summary,
-            {
-                "measured_at_L": int(fields[-1]),
-                "influencing_at_L": int(counts[-1]),
-                "formula_at_L": int(formula[-1]),
-                "depths_matching": int(depth - mismatches),
-                "depths": int(depth),
-                "stride": int(s),
-            },
-        )
-        yield Frame(1.0, "done", self._series(depths, fields, formula), verdict)
+        if not holds and measured["stride"] > 1:
+            s = measured["stride"]
+            summary += (f"; stride {s} multiplies each deeper layer's widening by {s}, "
+                        f"1 + (k-1)(s^L - 1)/(s - 1), so the field grows geometrically")
+        return Verdict(bool(holds), summary, dict(measured))
 
     @staticmethod
     def _series(depths: np.ndarray, fields: np.ndarray, formula: np.ndarray) -> tuple[Series, ...]:
