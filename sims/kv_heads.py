@@ -6,10 +6,12 @@ multi-query attention (MQA) (Shazeer 2019, "Fast transformer decoding: one write
 need"; Ainslie et al. 2023, "GQA: training generalized multi-query transformer models from multi-head
 checkpoints", sec. 2).
 
-``kv-cache-sizing`` allocates the K and V cache arrays of real model shapes (Llama 2 70B: Touvron et
-al. 2023, sec. 2.2 and Table 1; Llama 3 8B; Mistral 7B: Jiang et al. 2023, Table 1) and checks their
-size against 2 x layers x kv_heads x head_dim x tokens x batch x bytes, and that G KV heads cut it by
-H/G. Its ``check = flops`` setting tests the mistaken extension that GQA also cuts the QK^T FLOPs.
+``kv-cache-sizing`` is arithmetic on shapes, cross-checked: it computes 2 x layers x kv_heads x head_dim
+x tokens x batch x bytes for real model shapes (Llama 2 70B: Touvron et al. 2023, sec. 2.2 and Table 1;
+Llama 3 8B; Mistral 7B: Jiang et al. 2023, Table 1) and compares it with the ``nbytes`` of K and V arrays
+allocated in that shape, for a cache that stores the G shared heads or one that stores them expanded to
+a copy per query head. Its ``check = flops`` setting tests the misconception that GQA also cuts the
+QK^T FLOPs.
 
 ``gqa-interpolation`` converts an MHA layer to GQA the way Ainslie et al. do (sec. 2.1: mean-pool the
 key and value projection heads of each group) and measures how far the attention output moves.
@@ -18,14 +20,14 @@ key and value projection heads of each group) and measures how far the attention
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict
+from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .kernels import attention
 from .registry import register
 
@@ -58,8 +60,11 @@ class SizingParams(SimParams):
     dtype: Literal["float16", "float32", "int8"] = Field(
         "float16", description="Element type of the cache (float16: 2 bytes, like bf16)."
     )
+    layout: Literal["grouped", "expanded"] = Field(
+        "grouped", description="'grouped': the cache stores the G KV heads; 'expanded': a copy per query head."
+    )
     check: Literal["memory", "flops"] = Field(
-        "memory", description="'memory': the cache shrinks by H/G; 'flops': the (false) claim QK^T FLOPs do."
+        "memory", description="'memory': the cache shrinks by H/G; 'flops': the misconception that QK^T FLOPs do."
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the queries and keys scored.")
 
@@ -150,22 +155,44 @@ class KvCacheSizing(Simulation):
     id = "kv-cache-sizing"
     title = "KV cache size, and what grouped-query attention saves"
     claim = (
-        "A KV cache takes 2 x layers x kv_heads x head_dim x tokens x batch x bytes-per-element bytes, so "
-        "keeping G key/value heads for H query heads (GQA) makes it exactly H/G times smaller than MHA."
+        "A KV cache that stores each of the G key/value heads once takes 2 x layers x G x head_dim x tokens "
+        "x batch x bytes-per-element bytes, so keeping G key/value heads for H query heads (GQA) makes it "
+        "exactly H/G times smaller than MHA's."
     )
     Params = SizingParams
     counter = {"check": "flops"}
+    data_flip = {"layout": "expanded"}
+    data_flip_why = (
+        "The counter (check = flops) decides a different quantity, the misconception that GQA cuts the QK^T "
+        "FLOPs; its cache bytes, decided as check = memory, still show the H/G cut. A cache that stores the "
+        "KV heads expanded to one copy per query head is the setting whose measured bytes break the saving."
+    )
+    probes = (
+        Probe({"layout": "expanded"}, False,
+              "copying each KV head for its H/G query heads before caching stores H heads: no saving"),
+        Probe({"model": "custom", "query_heads": 8, "kv_heads": 8}, True,
+              "G = H: the cut is H/G = 1, and the cache is exactly MHA's"),
+        Probe({"model": "custom", "layers": 1, "query_heads": 1, "kv_heads": 1, "head_dim": 1, "tokens": 1,
+               "dtype": "int8"}, True, "the smallest cache: 2 bytes, one key and one value of one byte"),
+        Probe({"model": "llama-2-70b", "tokens": 1 << 20, "batch": 1024}, True,
+              "a 320 TiB cache: allocated in part and scaled exactly, the formula still holds"),
+        Probe({"check": "flops", "model": "custom", "query_heads": 4, "kv_heads": 4}, True,
+              "G = H: the QK^T FLOPs are equal and H/G = 1, so even the FLOP reading holds"),
+    )
     plot = PlotSpec(x_label="tokens cached", y_label="KV cache (GiB)", log_x=True, log_y=True)
     explains = (
-        "Each layer caches one key and one value vector of head_dim numbers per KV head per token; the "
-        "run allocates those arrays and reads their size, so the formula is checked, not assumed. GQA "
-        "keeps the vectors' width and caches fewer of them, which is where its H/G saving comes from "
-        "(Llama 2 70B: 8 KV heads for 64 query heads, 0.3125 GiB per 1,024 fp16 tokens instead of 2.5). "
-        "The saving is memory only: every query head still scores every key, so with check = flops "
-        "the counted QK^T FLOPs are equal and the claimed H/G cut fails."
+        "Each layer caches one key and one value vector of head_dim numbers per KV head per token. The "
+        "size is arithmetic on these shapes; the run cross-checks it against the bytes of K and V arrays "
+        "allocated in that shape (the part that fits in memory, scaled exactly). GQA keeps the vectors' "
+        "width and caches fewer of them, which is where its H/G saving comes from (Llama 2 70B: 8 KV heads "
+        "for 64 query heads, 0.3125 GiB per 1,024 fp16 tokens instead of 2.5), provided the cache holds "
+        "the G shared heads: a cache filled after copying them to every query head (layout = expanded) "
+        "saves nothing. The saving is memory only: every query head still scores every key, so the "
+        "misconception tested by check = flops, that QK^T FLOPs fall by H/G too, fails on the counted "
+        "FLOPs of the products run."
     )
 
-    def run(self, params: SizingParams, xp: Any) -> Iterator[Frame]:
+    def measure(self, params: SizingParams, xp: Any) -> Iterator[Frame]:
         layers, heads, groups, head_dim = params.shape()
         dtype = DTYPES[params.dtype]
         itemsize = np.dtype(dtype).itemsize
@@ -178,8 +205,9 @@ class KvCacheSizing(Simulation):
         measured: dict[int, int] = {}
         mismatches = 0
         for i, g in enumerate(counts):
-            _, measured[g] = allocated_bytes(layers, g, head_dim, params.tokens, params.batch, dtype, xp)
-            expected = formula_bytes(layers, g, head_dim, params.tokens, params.batch, itemsize)
+            stored = heads if params.layout == "expanded" else g  # heads actually held in the cache
+            _, measured[g] = allocated_bytes(layers, stored, head_dim, params.tokens, params.batch, dtype, xp)
+            expected = formula_bytes(layers, stored, head_dim, params.tokens, params.batch, itemsize)
             mismatches += measured[g] != expected
             yield Frame(
                 0.7 * (i + 1) / len(counts),
@@ -191,8 +219,25 @@ class KvCacheSizing(Simulation):
         rng = np.random.default_rng(params.seed)
         flops_mha, flops_gqa, score_gap = qk_flops(heads, groups, head_dim, n, rng, xp)
         series = self._series(params.tokens, measured, labels)
-        yield Frame(1.0, "done", series, self._verdict(
-            params, heads, groups, measured, mismatches, flops_mha, flops_gqa, score_gap))
+        values = {
+            "check": params.check,
+            "layout": params.layout,
+            "model": params.model,
+            "query_heads": heads,
+            "kv_heads": groups,
+            "tokens": params.tokens,
+            "batch": params.batch,
+            "gqa_bytes": measured[groups],
+            "mha_bytes": measured[heads],
+            "mqa_bytes": measured[1],
+            "gqa_gib": measured[groups] / GIB,
+            "mha_gib": measured[heads] / GIB,
+            "formula_mismatches": int(mismatches),
+            "qk_flops_mha": flops_mha,
+            "qk_flops_gqa": flops_gqa,
+            "grouped_scores_max_gap": score_gap,
+        }
+        yield Frame(1.0, "measured", series, measured=values)
 
     @staticmethod
     def _series(tokens: int, measured: dict[int, int], labels: dict[int, str]) -> tuple[Series, ...]:
@@ -200,52 +245,40 @@ class KvCacheSizing(Simulation):
         xs = np.unique(np.geomspace(1, tokens, 12).round().astype(np.int64))  # (m,)
         return tuple(Series.of(labels[g], xs, xs * (b / tokens) / GIB) for g, b in measured.items())
 
-    @staticmethod
-    def _verdict(params: SizingParams, heads: int, groups: int, measured: dict[int, int], mismatches: int,
-                 flops_mha: int, flops_gqa: int, score_gap: float) -> Verdict:
+    def decide(self, measured: Mapping[str, Any], params: SizingParams) -> Verdict:
         """Memory: the formula matches every allocation and MHA/GQA bytes is H/G exactly.
-        Flops: MHA/GQA QK^T FLOPs is H/G (it is not: 1)."""
-        memory_ratio = Fraction(measured[heads], measured[groups])
-        flops_ratio = Fraction(flops_mha, flops_gqa)
+        Flops (the misconception): MHA/GQA QK^T FLOPs is H/G (it is 1)."""
+        heads, groups = int(measured["query_heads"]), int(measured["kv_heads"])
+        gqa, mha = int(measured["gqa_bytes"]), int(measured["mha_bytes"])
+        memory_ratio = Fraction(mha, gqa)
+        flops_ratio = Fraction(int(measured["qk_flops_mha"]), int(measured["qk_flops_gqa"]))
         target = Fraction(heads, groups)
+        mismatches = int(measured["formula_mismatches"])
         if params.check == "memory":
             holds = mismatches == 0 and memory_ratio == target
+            why = "" if memory_ratio == target else (
+                f"; the cache is only {float(memory_ratio):g}x smaller, not H/G: it stores "
+                f"{measured['layout']} heads, so sharing them saves no bytes"
+            )
             summary = (
-                f"GQA cache {measured[groups] / GIB:.4g} GiB vs MHA {measured[heads] / GIB:.4g} GiB for "
-                f"{params.tokens} tokens: {float(memory_ratio):g}x smaller, H/G = {float(target):g}; "
-                f"formula {'matches' if mismatches == 0 else 'misses'} every allocation"
+                f"GQA cache {gqa / GIB:.4g} GiB vs MHA {mha / GIB:.4g} GiB for {measured['tokens']} tokens "
+                f"x {measured['batch']}: {float(memory_ratio):g}x smaller, H/G = {float(target):g}; the "
+                f"formula {'matches' if mismatches == 0 else 'misses'} the allocated arrays{why}"
             )
         else:
             holds = flops_ratio == target
+            why = "" if holds else "; every query head still scores every key, so GQA saves memory, not these FLOPs"
             summary = (
-                f"QK^T FLOPs MHA/GQA = {float(flops_ratio):g} ({flops_mha} vs {flops_gqa} per layer over 16 "
-                f"tokens), {'equal to' if holds else 'not'} H/G = {float(target):g}; the cache ratio is "
-                f"{float(memory_ratio):g}"
+                f"QK^T FLOPs MHA/GQA = {float(flops_ratio):g} ({measured['qk_flops_mha']} vs "
+                f"{measured['qk_flops_gqa']} per layer over 16 tokens), {'equal to' if holds else 'not'} "
+                f"H/G = {float(target):g}; the cache ratio is {float(memory_ratio):g}{why}"
             )
-        return Verdict(
-            holds,
-            summary,
-            {
-                "check": params.check,
-                "model": params.model,
-                "query_heads": heads,
-                "kv_heads": groups,
-                "tokens": params.tokens,
-                "batch": params.batch,
-                "gqa_bytes": measured[groups],
-                "mha_bytes": measured[heads],
-                "mqa_bytes": measured[1],
-                "gqa_gib": measured[groups] / GIB,
-                "mha_gib": measured[heads] / GIB,
-                "formula_mismatches": int(mismatches),
-                "memory_ratio_mha_over_gqa": float(memory_ratio),
-                "h_over_g": float(target),
-                "qk_flops_mha": flops_mha,
-                "qk_flops_gqa": flops_gqa,
-                "flops_ratio_mha_over_gqa": float(flops_ratio),
-                "grouped_scores_max_gap": score_gap,
-            },
-        )
+        return Verdict(holds, summary, {
+            **measured,
+            "memory_ratio_mha_over_gqa": float(memory_ratio),
+            "h_over_g": float(target),
+            "flops_ratio_mha_over_gqa": float(flops_ratio),
+        })
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,6 +286,19 @@ class KvCacheSizing(Simulation):
 
 LOSS_FLOOR = 1e-9
 """Relative output error below which a conversion counts as lossless (round-off only)."""
+TREND = 0.8
+"""Least Spearman rank correlation between halvings of G and the output error for a rising trend."""
+
+
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rho with average ranks for ties; 0 when either side is constant. (m,), (m,) -> float"""
+    def ranks(v: np.ndarray) -> np.ndarray:
+        order = np.sort(v)
+        return np.array([np.mean(np.flatnonzero(order == x)) for x in v])  # (m,) average rank of each value
+    ra, rb = ranks(a), ranks(b)
+    if ra.std() == 0 or rb.std() == 0:
+        return 0.0
+    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 class InterpolationParams(SimParams):
@@ -263,7 +309,8 @@ class InterpolationParams(SimParams):
     d: int = Field(64, ge=4, le=256, description="Model width feeding the projections.")
     n: int = Field(64, ge=2, le=512, description="Tokens attended over.")
     head_spread: float = Field(
-        0.5, ge=0.0, le=10.0, description="Each KV head's projection is a shared base plus this much noise."
+        0.5, ge=0.0, le=10.0,
+        description="Each KV head's projection is a shared base plus this much independent noise (base = 1).",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the projections and the tokens.")
 
@@ -288,21 +335,33 @@ class GqaInterpolation(Simulation):
     title = "From MHA to GQA to MQA by mean-pooling key/value heads"
     claim = (
         "Converting a multi-head attention layer to G key/value groups by mean-pooling its heads leaves "
-        "the output exactly unchanged at G = H, and the output error never falls as G halves down to "
-        "1 (MQA), where it is largest."
+        "the output exactly unchanged at G = H; for heads made of a shared base plus smaller per-head "
+        "differences (head_spread <= 1), the output error grows as G halves (rank correlation >= 0.8) "
+        "and is largest at G = 1 (MQA)."
     )
     Params = InterpolationParams
     counter = {"head_spread": 0.0}
+    probes = (
+        Probe({"heads": 64, "head_spread": 1.0}, True, "more halvings, same trend: each pools heads further apart"),
+        Probe({"heads": 2, "n": 2}, True, "the smallest case: one pooling, 2 heads to 1, which loses"),
+        Probe({"head_spread": 10.0}, False,
+              "nearly independent heads: every pooling loses about everything, the error saturates and "
+              "G = 1 is no longer reliably the worst"),
+        Probe({"head_spread": 1e-6}, True, "tiny differences: the error is tiny (~1e-7) but still grows as G halves"),
+    )
     plot = PlotSpec(x_label="G, key/value groups", y_label="relative output error vs MHA", log_x=True)
     explains = (
-        "GQA spans MHA (G = H) and MQA (G = 1). Pooling a group replaces each of its heads by their mean, "
-        "and merging groups can only move a head further from the mean it is replaced by, so the output "
-        "drifts further from the original as G shrinks; at G = H nothing is pooled and nothing changes. "
-        "If the KV heads were identical, every pooling would be exact and fewer groups would lose "
-        "nothing: the loss comes from how different the heads are."
+        "GQA spans MHA (G = H) and MQA (G = 1). Pooling a group replaces each of its heads by their mean; "
+        "at G = H nothing is pooled and nothing changes. When the heads share a common base and differ by "
+        "less, each halving averages heads further apart and the output error rises, largest at G = 1. "
+        "This is a measured trend, not a theorem: the error is a nonlinear function of the pooled weights "
+        "and can dip between halvings, and when the heads are nearly independent (head_spread 10) every "
+        "pooling already loses about everything and the error saturates. If the KV heads were identical, "
+        "every pooling would be exact and fewer groups would lose nothing: the loss comes from how "
+        "different the heads are."
     )
 
-    def run(self, params: InterpolationParams, xp: Any) -> Iterator[Frame]:
+    def measure(self, params: InterpolationParams, xp: Any) -> Iterator[Frame]:
         h, hd, d, n = params.heads, params.head_dim, params.d, params.n
         groups = [h >> i for i in range(h.bit_length())]  # H, H/2, ..., 1
         yield Frame(0.0, f"MHA with {h} heads, pooled to G = {', '.join(map(str, groups))}")
@@ -332,28 +391,41 @@ class GqaInterpolation(Simulation):
                 (Series.of("mean-pooled GQA", groups[: i + 1], errors[: i + 1]),),
             )
 
-        steps = np.diff(errors)  # (len-1,) change as G halves
-        exact_at_h = bool(errors[0] == 0.0)
-        monotone = bool(np.all(steps >= -LOSS_FLOOR * max(1.0, float(errors.max()))))
-        loses = bool(errors[-1] > LOSS_FLOOR)
-        holds = exact_at_h and monotone and loses
+        halvings = np.arange(len(groups))  # (len,) 0 at G = H, then one more per halving
+        measured = {
+            "heads": h,
+            "head_spread": float(params.head_spread),
+            "error_at_g_h": float(errors[0]),
+            "error_at_g_half": float(errors[1]),
+            "error_at_g_1": float(errors[-1]),
+            "max_error_above_g_1": float(errors[:-1].max()),
+            "smallest_step": float(np.diff(errors).min()),
+            "rank_correlation": rank_correlation(halvings, errors),
+        }
+        yield Frame(1.0, "measured", (Series.of("mean-pooled GQA", groups, errors),), measured=measured)
+
+    def decide(self, measured: Mapping[str, Any], params: InterpolationParams) -> Verdict:
+        """Holds when G = H is exact, G = 1 loses and loses most, and the error rises with halvings."""
+        at_h, at_1 = float(measured["error_at_g_h"]), float(measured["error_at_g_1"])
+        rho = float(measured["rank_correlation"])
+        exact_at_h = at_h == 0.0
+        loses = at_1 > LOSS_FLOOR
+        largest = at_1 >= float(measured["max_error_above_g_1"])
+        rising = int(measured["heads"]) == 2 or rho >= TREND  # two heads: one pooling, nothing to rank
+        holds = bool(exact_at_h and loses and largest and rising)
+        reasons = []
+        if not exact_at_h:
+            reasons.append(f"G = H is not exact ({at_h:.2g})")
+        if not loses:
+            reasons.append(f"nothing lost even at G = 1 (below {LOSS_FLOOR:g}): identical heads pool exactly")
+        elif not largest:
+            reasons.append(f"G = 1 is not the worst ({measured['max_error_above_g_1']:.3g} at a larger G): the error "
+                           "has saturated")
+        if loses and not rising:
+            reasons.append(f"no rising trend (rank correlation {rho:.2f} < {TREND})")
         summary = (
-            f"error {errors[0]:.3g} at G = {h}, {errors[-1]:.3g} at G = 1; "
-            + ("non-decreasing as G halves" if monotone else f"falls somewhere (min step {steps.min():.3g})")
-            + ("" if loses else f"; nothing lost even at G = 1 (below {LOSS_FLOOR:g})")
+            f"head_spread {measured['head_spread']:g}: error {at_h:.3g} at G = {measured['heads']}, "
+            f"{measured['error_at_g_half']:.3g} at G = {measured['heads'] // 2}, {at_1:.3g} at G = 1; "
+            f"rank correlation with halvings {rho:.2f}" + ("" if holds else "; fails: " + "; ".join(reasons))
         )
-        verdict = Verdict(
-            holds,
-            summary,
-            {
-                "heads": h,
-                "error_at_g_h": float(errors[0]),
-                "error_at_g_1": float(errors[-1]),
-                "error_at_g_half": float(errors[1]),
-                "exact_at_g_h": exact_at_h,
-                "non_decreasing": monotone,
-                "loses_at_g_1": loses,
-                "head_spread": float(params.head_spread),
-            },
-        )
-        yield Frame(1.0, "done", (Series.of("mean-pooled GQA", groups, errors),), verdict)
+        return Verdict(holds, summary, dict(measured))
