@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from .backend import to_host
-from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict
+from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .reach import conv_layer
 from .registry import register
 
@@ -75,11 +75,12 @@ class SlidingWindowReach(Simulation):
     title = "Sliding-window attention: reach grows linearly with depth"
     claim = (
         "With a causal sliding window of w tokens per layer (position i reads i-w+1..i), information from "
-        "position 0 first reaches position t after ceil(t/(w-1)) layers, so the reach grows by w-1 "
-        "positions per layer and ends at position L(w-1) after L layers."
+        "position 0 first reaches position t after ceil(t/(w-1)) layers, so while the sequence is longer "
+        "than the reach (L(w-1) < n) the reach grows by w-1 positions per layer and ends at position "
+        "L(w-1) after L layers."
     )
     Params = WindowParams
-    counter = {"window": 131072}
+    counter = {"n": 4096}
     plot = PlotSpec(x_label="layers l", y_label="farthest position reached from position 0")
     explains = (
         "A boolean vector marks the positions position 0 has influenced; each layer ORs over the last w "
@@ -87,11 +88,23 @@ class SlidingWindowReach(Simulation):
         "the layer at which each position was first marked. One layer moves information w-1 positions, so "
         "depth multiplies the window: Mistral 7B's 32 layers of 4096 reach about 32 x 4096 = 131k tokens "
         "(131,040 here, where the window counts the token itself). That reach is an upper bound on what "
-        "can flow, not what the model uses. A window as wide as the sequence (full attention) reaches "
-        "everything in one layer, and further layers add no reach: linear growth is a property of windows."
+        "can flow, not what the model uses, and it needs a sequence that long. Press c for the same stack "
+        "on 4,096 tokens: the window is then as wide as the sequence, which is full attention, so one "
+        "layer reaches every position and the other 31 add no reach. Depth times window is the reach "
+        "only while it is shorter than the sequence."
+    )
+    probes = (
+        Probe({"window": 2, "layers": 64, "n": 1000}, True, "w = 2: one position per layer, like a recurrence; 64 < 999"),
+        Probe({"window": 4096, "layers": 32, "n": 131041}, True,
+              "edge: L(w-1) = 131,040 = n-1, the last position is reached exactly at layer 32"),
+        Probe({"window": 262144, "layers": 1, "n": 262144}, True, "huge: one layer of w = n reaches n-1 = w-1, still L(w-1) < n"),
+        Probe({"window": 10, "layers": 20, "n": 100}, False,
+              "L(w-1) = 180 >= n = 100: the sequence ends at 99 after 11 layers, the rest add no reach"),
+        Probe({"window": 131072, "layers": 2, "n": 131072}, False,
+              "w = n: full attention reaches everything in one layer, the second adds nothing"),
     )
 
-    def run(self, params: WindowParams, xp: Any) -> Iterator[Frame]:
+    def measure(self, params: WindowParams, xp: Any) -> Iterator[Frame]:
         w, depth, n = params.window, params.layers, params.n
         yield Frame(0.0, f"propagating reach through {depth} layers of window {w} over {n} positions")
 
@@ -115,44 +128,40 @@ class SlidingWindowReach(Simulation):
                     self._series(layers[:layer], reached[:layer], formula[:layer]),
                 )
 
-        expected = formula_first_layer(n, w, depth)  # (n,)
-        first_mismatches = int(np.sum(to_host(first) != expected))
-        verdict = self._verdict(params, reached, formula, first_mismatches, int(to_host(first)[-1]))
-        yield Frame(1.0, "done", self._series(layers, reached, formula), verdict)
-
-    @staticmethod
-    def _series(layers: np.ndarray, reached: np.ndarray, formula: np.ndarray) -> tuple[Series, ...]:
-        return (Series.of("measured", layers, reached), Series.of("l(w-1)", layers, formula))
-
-    @staticmethod
-    def _verdict(params: WindowParams, reached: np.ndarray, formula: np.ndarray, first_mismatches: int,
-                 last_first: int) -> Verdict:
-        """Holds when every layer's reach is l(w-1) and every position's first layer is ceil(t/(w-1))."""
-        w, depth, n = params.window, params.layers, params.n
-        matching = int(np.sum(reached == formula))
-        holds = matching == depth and first_mismatches == 0
-        summary = (
-            f"w = {w}, {depth} layers: farthest position {int(reached[-1])} vs L(w-1) = {int(formula[-1])}; "
-            f"{matching} of {depth} layers match l(w-1); "
-            f"{first_mismatches} positions reached at a layer other than ceil(t/(w-1))"
-        )
-        if matching < depth and bool(np.any(reached == n - 1)):
-            stop = int(np.argmax(reached == n - 1)) + 1
-            summary += (
-                f"; the whole sequence (n = {n}) is reached after {stop} layer(s), "
-                "and further layers add no reach"
-            )
-        elif last_first == -1:
-            summary += f"; position n-1 = {n - 1} needs {-(-(n - 1) // (w - 1))} layers"
-        return Verdict(holds, summary, {
+        first_host = to_host(first)  # (n,)
+        yield Frame(1.0, "done", self._series(layers, reached, formula), measured={
             "window": int(w),
             "layers": int(depth),
             "n": int(n),
             "reach_after_1": int(reached[0]),
             "reach_after_L": int(reached[-1]),
             "formula_after_L": int(formula[-1]),
-            "layers_matching": matching,
-            "first_layer_mismatches": first_mismatches,
-            "layers_to_reach_end_measured": last_first,  # -1: position n-1 not reached within L layers
+            "layers_matching": int(np.sum(reached == formula)),
+            "first_layer_mismatches": int(np.sum(first_host != formula_first_layer(n, w, depth))),
+            "layers_to_reach_end_measured": int(first_host[-1]),  # -1: position n-1 not reached within L layers
             "layers_to_reach_end_formula": int(-(-(n - 1) // (w - 1))),
         })
+
+    def decide(self, measured: Any, params: WindowParams) -> Verdict:
+        """Holds when every layer's reach is l(w-1) and every position's first layer is ceil(t/(w-1))."""
+        depth, matching = measured["layers"], measured["layers_matching"]
+        holds = matching == depth and measured["first_layer_mismatches"] == 0
+        summary = (
+            f"w = {measured['window']}, {depth} layers: farthest position {measured['reach_after_L']} vs "
+            f"L(w-1) = {measured['formula_after_L']}; {matching} of {depth} layers match l(w-1); "
+            f"{measured['first_layer_mismatches']} positions reached at a layer other than ceil(t/(w-1))"
+        )
+        stop, n = measured["layers_to_reach_end_measured"], measured["n"]
+        if matching < depth and stop != -1 and measured["reach_after_L"] == n - 1:
+            summary += (
+                f"; the sequence ends: all n = {n} positions are reached after {stop} layer(s) and the other "
+                f"{depth - stop} add no reach, since L(w-1) = {measured['formula_after_L']} >= n"
+                + (" (a window as wide as the sequence is full attention)" if measured["window"] == n else "")
+            )
+        elif stop == -1:
+            summary += f"; position n-1 = {n - 1} needs {measured['layers_to_reach_end_formula']} layers"
+        return Verdict(bool(holds), summary, dict(measured))
+
+    @staticmethod
+    def _series(layers: np.ndarray, reached: np.ndarray, formula: np.ndarray) -> tuple[Series, ...]:
+        return (Series.of("measured", layers, reached), Series.of("l(w-1)", layers, formula))

@@ -44,12 +44,28 @@ def test_default_is_fast(default_run) -> None:
     assert result.first_frame_seconds < 0.15
 
 
-def test_counter_is_full_attention_in_one_layer() -> None:
-    m = run_simulation(SIM, counter=True).verdict.measured
-    assert m["window"] == m["n"]
+def test_counter_is_a_sequence_shorter_than_the_reach() -> None:
+    # Mistral's stack on 4,096 tokens: w = n is full attention, the end is reached after one layer
+    # and the other 31 add nothing, so L(w-1) = 131,040 is not the reach; the summary says why.
+    result = run_simulation(SIM, counter=True)
+    m = result.verdict.measured
+    assert not result.verdict.holds
+    assert m["n"] == m["window"] == 4096 and m["reach_after_1"] == m["reach_after_L"] == 4095
+    assert m["layers_to_reach_end_measured"] == 1 and m["layers_matching"] == 1
+    assert m["first_layer_mismatches"] == 0  # ceil(t/(w-1)) stays right for every position
+    assert "the sequence ends" in result.verdict.summary and "full attention" in result.verdict.summary
+
+
+def test_a_longer_sequence_than_one_window_is_cut_after_a_few_layers() -> None:
+    # n = 16,384: the end is reached after ceil(16383/4095) = 5 layers, the other 27 add no reach.
+    m = run_simulation(SIM, {"n": 16384}).verdict.measured
+    assert m["reach_after_L"] == 16383 and m["layers_to_reach_end_measured"] == 5 and m["layers_matching"] == 4
+
+
+def test_full_attention_reaches_everything_in_one_layer() -> None:
+    m = run_simulation(SIM, {"window": 131072, "n": 131072, "layers": 3}).verdict.measured
     assert m["reach_after_1"] == m["reach_after_L"] == m["n"] - 1
-    assert m["layers_to_reach_end_measured"] == 1
-    assert m["layers_matching"] == 1  # only layer 1: after it, depth adds nothing
+    assert m["layers_to_reach_end_measured"] == 1 and m["layers_matching"] == 1
 
 
 @pytest.mark.parametrize("overrides", OUT_OF_BOUNDS, ids=str)
