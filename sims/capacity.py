@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
-from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict, fit_slope
+from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict, fit_slope
 from .registry import register
 
 ALLOC_CAP = 1 << 22
@@ -80,13 +80,13 @@ class CapacityParams(SimParams):
     d: int = Field(64, ge=1, le=256, description="Model width d (features per position).")
     n_min: int = Field(16, ge=1, le=65536, description="Shortest sequence length counted.")
     n_max: int = Field(4096, ge=1, le=65536, description="Longest sequence length counted.")
-    points: int = Field(10, ge=1, le=32, description="How many lengths between n_min and n_max.")
+    points: int = Field(10, ge=2, le=32, description="How many lengths between n_min and n_max.")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the weights and inputs allocated.")
 
     @model_validator(mode="after")
     def _ordered(self) -> CapacityParams:
-        if self.n_min > self.n_max:
-            raise ValueError("n_min must not exceed n_max")
+        if self.n_min >= self.n_max or self.points < 2:
+            raise ValueError("cannot fit a slope: growth with n needs two lengths (n_min < n_max, points >= 2)")
         return self
 
 
@@ -97,22 +97,30 @@ class FcFlatSequence(Simulation):
     id = "fc-flat-sequence"
     title = "A fully connected layer over a flattened sequence"
     claim = (
-        "A fully connected layer over a flattened n x d sequence needs (n*d)^2 weights, growing with "
-        "the square of n and fixed to one length, while self-attention's 4d^2 projection weights do not "
-        "depend on n and are fewer."
+        "For sequences of n >= 3 positions, a fully connected layer over a flattened n x d sequence needs "
+        "(n*d)^2 weights, growing with the square of n and fixed to one length, while self-attention's 4d^2 "
+        "projection weights do not depend on n and are fewer."
     )
     Params = CapacityParams
-    counter = {"n_min": 1, "n_max": 1}
+    counter = {"n_min": 1}
     plot = PlotSpec(x_label="sequence length n", y_label="weights", log_x=True, log_y=True)
     explains = (
-        "The run builds both layers and counts their weight arrays: the flat layer's single matrix is "
-        "(nd) x (nd), so its size has log-log slope 2 in n, while Q, K, V and the output projection are "
-        "d x d whatever the length. It also feeds each layer a sequence one position longer than it was "
-        "built for: the flat layer cannot take it, attention can. At n = 1 the flat layer is just a d x d "
-        "matrix, smaller than attention's four."
+        "The run builds both layers and counts their weight arrays (allocating them where they fit in "
+        "16 MiB, and checking the allocated sizes): the flat layer's single matrix is (nd) x (nd), so its "
+        "size has log-log slope 2 in n, while Q, K, V and the output projection are d x d whatever the "
+        "length. It also feeds each layer a sequence one position longer than it was built for: the flat "
+        "layer cannot take it, attention can. The count (nd)^2 beats 4d^2 only from n = 3: at n = 2 they "
+        "tie, and at n = 1 (press c) the flat layer is a single d x d matrix, a quarter of attention's."
+    )
+    probes = (
+        Probe({"n_min": 3}, True, "n = 3: (3d)^2 = 9d^2 > 4d^2, and larger n only widens the gap"),
+        Probe({"n_min": 2}, False, "n = 2: (2d)^2 = 4d^2 equals attention's 4d^2, not fewer"),
+        Probe({"d": 1, "n_min": 3, "n_max": 5, "points": 3}, True, "tiny d = 1: n^2 weights vs 4, n = 3..5"),
+        Probe({"n_max": 65536, "points": 4}, True,
+              "huge n = 65,536, d = 64: 1.8e13 weights, counted by shape (not allocated), slope still 2"),
     )
 
-    def run(self, params: CapacityParams, xp: Any) -> Iterator[Frame]:
+    def measure(self, params: CapacityParams, xp: Any) -> Iterator[Frame]:
         d = params.d
         lengths = np.unique(np.geomspace(params.n_min, params.n_max, params.points).round().astype(int))
         yield Frame(0.0, f"counting weights for n = {lengths[0]}..{lengths[-1]}, d = {d}")
@@ -136,9 +144,26 @@ class FcFlatSequence(Simulation):
             )
 
         fc_rejects, att_accepts = self._other_length(min(int(lengths[0]), 8), d, xp, rng)
-        series = self._series(lengths, fc_counts, att_counts)
-        yield Frame(1.0, "done", series, self._verdict(
-            params, lengths, fc_counts, att_counts, allocated, mismatched, fc_rejects, att_accepts))
+        not_fewer = np.flatnonzero(fc_counts <= att_counts)  # (t,) lengths where attention is not fewer
+        first = int(not_fewer[0]) if not_fewer.size else None
+        yield Frame(1.0, "done", self._series(lengths, fc_counts, att_counts), measured={
+            "d": int(d),
+            "n_max": int(lengths[-1]),
+            "fc_weights_at_n_max": int(fc_counts[-1]),
+            "attention_weights_at_n_max": int(att_counts[-1]),
+            "fc_over_attention_at_n_max": float(fc_counts[-1] / att_counts[-1]),
+            "fc_slope": float(fit_slope(lengths, fc_counts)),
+            "attention_slope": float(fit_slope(lengths, att_counts)),
+            "lengths_measured": int(lengths.size),
+            "lengths_attention_not_fewer": int(not_fewer.size),
+            "first_n_attention_not_fewer": int(lengths[first]) if first is not None else 0,
+            "fc_weights_there": int(fc_counts[first]) if first is not None else 0,
+            "attention_weights_there": int(att_counts[first]) if first is not None else 0,
+            "allocated_and_checked": int(allocated),
+            "allocation_mismatches": int(mismatched),
+            "fc_rejects_other_length": bool(fc_rejects),
+            "attention_accepts_other_length": bool(att_accepts),
+        })
 
     @staticmethod
     def _other_length(n: int, d: int, xp: Any, rng: np.random.Generator) -> tuple[bool, bool]:
@@ -160,39 +185,26 @@ class FcFlatSequence(Simulation):
     def _series(lengths: np.ndarray, fc: np.ndarray, att: np.ndarray) -> tuple[Series, ...]:
         return (Series.of("flat FC (nd)²", lengths, fc), Series.of("attention 4d²", lengths, att))
 
-    @staticmethod
-    def _verdict(params: CapacityParams, lengths: np.ndarray, fc: np.ndarray, att: np.ndarray,
-                 allocated: int, mismatched: int, fc_rejects: bool, att_accepts: bool) -> Verdict:
-        """Holds when FC's slope is ~2, attention's ~0, FC is larger everywhere, and lengths behave."""
-        exceeds = bool(np.all(fc > att))
-        measured: dict[str, Any] = {
-            "d": int(params.d),
-            "n_max": int(lengths[-1]),
-            "fc_weights_at_n_max": int(fc[-1]),
-            "attention_weights_at_n_max": int(att[-1]),
-            "fc_over_attention_at_n_max": float(fc[-1] / att[-1]),
-            "fc_exceeds_attention_everywhere": exceeds,
-            "lengths_measured": int(lengths.size),
-            "allocated_and_checked": int(allocated),
-            "allocation_mismatches": int(mismatched),
-            "fc_rejects_other_length": bool(fc_rejects),
-            "attention_accepts_other_length": bool(att_accepts),
-        }
-        fitted = lengths.size >= 2
-        if fitted:
-            fc_slope, att_slope = float(fit_slope(lengths, fc)), float(fit_slope(lengths, att))
-            measured["fc_slope"], measured["attention_slope"] = fc_slope, att_slope
-            slopes_ok = abs(fc_slope - 2) < SLOPE_TOL and abs(att_slope) < SLOPE_TOL
-            shown = [round(v, 2) + 0.0 for v in (fc_slope, att_slope)]  # no "-0.00"
-            slope_text = f"log-log slopes FC {shown[0]:.2f}, attention {shown[1]:.2f}"
-        else:
-            slopes_ok = False
-            slope_text = "one length only: no growth to fit"
-        holds = slopes_ok and exceeds and mismatched == 0 and fc_rejects and att_accepts
+    def decide(self, measured: Any, params: CapacityParams) -> Verdict:
+        """Holds when FC's slope is ~2, attention's ~0, attention is fewer at every n, and lengths behave."""
+        fc_slope, att_slope = measured["fc_slope"], measured["attention_slope"]
+        slopes_ok = abs(fc_slope - 2) < SLOPE_TOL and abs(att_slope) < SLOPE_TOL
+        fewer = measured["lengths_attention_not_fewer"] == 0
+        lengths_ok = measured["fc_rejects_other_length"] and measured["attention_accepts_other_length"]
+        holds = slopes_ok and fewer and lengths_ok and measured["allocation_mismatches"] == 0
+        shown = [round(v, 2) + 0.0 for v in (fc_slope, att_slope)]  # no "-0.00"
         summary = (
-            f"{slope_text}; at n = {lengths[-1]} FC has {fc[-1]:.3g} weights vs attention {att[-1]:.3g} "
-            f"({fc[-1] / att[-1]:.3g}x)"
-            + ("" if fc_rejects else "; FC accepted another length")
-            + ("" if att_accepts else "; attention refused another length")
+            f"log-log slopes FC {shown[0]:.2f}, attention {shown[1]:.2f}; at n = {measured['n_max']} FC has "
+            f"{measured['fc_weights_at_n_max']:.3g} weights vs attention {measured['attention_weights_at_n_max']:.3g} "
+            f"({measured['fc_over_attention_at_n_max']:.3g}x)"
         )
-        return Verdict(holds, summary, measured)
+        if not fewer:
+            n = measured["first_n_attention_not_fewer"]
+            summary += (f"; at n = {n} the flat layer has {measured['fc_weights_there']} weights, attention "
+                        f"{measured['attention_weights_there']}: (nd)^2 {'ties' if n == 2 else 'is below'} 4d^2 "
+                        f"since n^2 {'=' if n == 2 else '<'} 4, so attention is fewer only from n = 3")
+        if not slopes_ok:
+            summary += "; slopes not 2 and 0"
+        summary += "" if measured["fc_rejects_other_length"] else "; FC accepted another length"
+        summary += "" if measured["attention_accepts_other_length"] else "; attention refused another length"
+        return Verdict(bool(holds), summary, dict(measured) | {"fc_exceeds_attention_everywhere": bool(fewer)})

@@ -84,6 +84,22 @@ def test_fc_counts_exact() -> None:
     assert result.verdict.holds
 
 
+def test_fc_one_length_is_refused_as_unfittable() -> None:
+    # One length cannot show growth with n: refused up front, not reported as the claim failing.
+    with pytest.raises(pydantic.ValidationError, match="cannot fit a slope"):
+        run_simulation("fc-flat-sequence", {"n_min": 64, "n_max": 64})
+    with pytest.raises(pydantic.ValidationError):
+        run_simulation("fc-flat-sequence", {"points": 1})
+
+
+def test_fc_counter_is_one_position_where_the_flat_layer_is_smaller() -> None:
+    result = run_simulation("fc-flat-sequence", counter=True)
+    m = result.verdict.measured
+    assert not result.verdict.holds and abs(m["fc_slope"] - 2) < 1e-9
+    assert m["first_n_attention_not_fewer"] == 1 and m["fc_weights_there"] == 64**2
+    assert "only from n = 3" in result.verdict.summary
+
+
 def test_fc_two_positions_ties_attention() -> None:
     # n = 2: (2d)^2 = 4d^2, equal to attention's, so "fewer" fails although the slopes are right.
     result = run_simulation("fc-flat-sequence", {"n_min": 2, "n_max": 64})
