@@ -13,6 +13,11 @@ the gradient of the last block's W2 (the top block's weights are the same at eve
 like 1/sqrt(L) for Pre-LN: in Post-LN the last LN divides by the RMS of one block's sum, in Pre-LN the
 final LN divides by the RMS of a residual stream that has accumulated L branches. The norms have no
 gain or bias (they start at 1 and 0); ``norm = rms`` puts RMSNorm (Zhang & Sennrich 2019) in LN's place.
+
+Beside the verdict the run measures two facts about the norms themselves, for the questions that ask
+what RMSNorm is: both norms use each token's own statistics (a token's output does not move when the
+other tokens change, unlike normalising with batch statistics as BatchNorm does), and LayerNorm and
+RMSNorm give different outputs unless the token's mean is already zero.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from .core import Frame, PlotSpec, Series, SimParams, Simulation, Verdict, fit_slope
+from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict, fit_slope
 from .registry import register
 
 LN_EPS = 1e-5
@@ -57,6 +62,36 @@ def normalise(x: Any, centre: bool, xp: Any) -> tuple[Any, Any]:
     centred = x - xp.mean(x, axis=1, keepdims=True) if centre else x  # (B, d)
     rms = xp.sqrt(xp.mean(centred * centred, axis=1, keepdims=True) + LN_EPS)  # (B, 1)
     return centred / rms, rms
+
+
+def batch_normalise(x: Any, xp: Any) -> Any:
+    """Normalisation with batch statistics (BatchNorm in training mode, no gain or bias): each feature
+    is centred and divided by its RMS over the tokens (axis 0). (B, d) -> (B, d)"""
+    centred = x - xp.mean(x, axis=0, keepdims=True)  # (B, d)
+    return centred / xp.sqrt(xp.mean(centred * centred, axis=0, keepdims=True) + LN_EPS)
+
+
+def statistics_checks(x: Any, other: Any, centre: bool, xp: Any) -> dict[str, float]:
+    """What a norm's output depends on, measured on tokens ``x`` (B, d) and replacement tokens ``other``
+    (B-1, d) for every token but the first:
+
+    * how far token 0's per-token-normalised output moves when the other tokens are replaced (0: it
+      uses only its own statistics), and how far it moves under batch statistics;
+    * the largest difference between LayerNorm's and RMSNorm's outputs on ``x``, and on ``x`` with each
+      token's mean removed (where the two coincide up to round-off).
+    """
+    swapped = xp.concatenate([x[:1], other], axis=0)  # (B, d): token 0 kept, the rest replaced
+    per_token = float(xp.max(xp.abs(normalise(x, centre, xp)[0][0] - normalise(swapped, centre, xp)[0][0])))
+    batch = float(xp.max(xp.abs(batch_normalise(x, xp)[0] - batch_normalise(swapped, xp)[0])))
+    centred = x - xp.mean(x, axis=1, keepdims=True)  # (B, d) zero-mean tokens
+    ln_rms = float(xp.max(xp.abs(normalise(x, True, xp)[0] - normalise(x, False, xp)[0])))
+    ln_rms_centred = float(xp.max(xp.abs(normalise(centred, True, xp)[0] - normalise(centred, False, xp)[0])))
+    return {
+        "token0_change_per_token_stats": per_token,
+        "token0_change_batch_stats": batch,
+        "layer_vs_rms_max_diff": ln_rms,
+        "layer_vs_rms_max_diff_zero_mean": ln_rms_centred,
+    }
 
 
 def normalise_backward(g: Any, y: Any, rms: Any, centre: bool, xp: Any) -> Any:
@@ -115,8 +150,8 @@ class PrenormGradientFlow(Simulation):
     claim = (
         "At initialisation the gradient of the last block's output weights keeps its size at every depth "
         "in a Post-LN stack (within a factor of 2 of a one-block stack's), while in a Pre-LN stack it "
-        "shrinks as depth grows, to below half of Post-LN's at the deepest depth measured (64 blocks by "
-        "default)."
+        "shrinks at every doubling of depth, to below half of Post-LN's at the deepest depth measured "
+        "(64 blocks by default)."
     )
     Params = NormParams
     counter = {"depth": 1}
@@ -125,14 +160,23 @@ class PrenormGradientFlow(Simulation):
         "In Post-LN the last block ends in a LayerNorm that divides by the RMS of x + F(x), one block's "
         "worth of signal, so the gradient of its weights is the same at 1 block or 64; Xiong et al. blame "
         "these large gradients near the output, under the large learning rates Transformers use, for "
-        "Post-LN's need of a warm-up. In Pre-LN every block adds to an un-normalised residual stream whose variance grows "
-        "about linearly with depth, 1 + cL, and the final LayerNorm divides by its RMS, so the gradient "
-        "shrinks like 1/sqrt(1 + cL), tending to 1/sqrt(L) (Xiong et al. 2020, Theorem 1). RMSNorm "
-        "(norm = rms) behaves the same: what matters is where the normalisation sits. With a single block "
-        "there is no depth: both stacks give gradients of the same size and Pre-LN's is not smaller."
+        "Post-LN's need of a warm-up. In Pre-LN every block adds to an un-normalised residual stream whose "
+        "variance grows about linearly with depth, 1 + cL, and the final LayerNorm divides by its RMS, so "
+        "the gradient shrinks like 1/sqrt(1 + cL), tending to 1/sqrt(L) (Xiong et al. 2020, Theorem 1). "
+        "RMSNorm (norm = rms) behaves the same: what matters is where the normalisation sits. The summary "
+        "also reports what the norm itself computes: each token is normalised with its own statistics, "
+        "and LayerNorm and RMSNorm outputs differ unless the token's mean is zero. With a single block "
+        "(press c) there is no depth: both stacks give gradients of the same size."
+    )
+    probes = (
+        Probe({"depth": 8}, False, "1/sqrt(1 + c 8) is still above half: depth 8 is too shallow for the factor 2"),
+        Probe({"depth": 256, "width": 32, "tokens": 8}, True, "depth 256: Pre-LN's gradient keeps falling like 1/sqrt(L)"),
+        Probe({"norm": "rms"}, True, "RMSNorm in the same places: the position of the norm, not centring, sets the scale"),
+        Probe({"depth": 2}, False, "two blocks: one halving of depth cannot bring Pre-LN below half of Post-LN"),
+        Probe({"width": 32, "tokens": 8, "depth": 128}, True, "small width and few tokens: Theorem 1's scaling is per token"),
     )
 
-    def run(self, params: NormParams, xp: Any) -> Iterator[Frame]:
+    def measure(self, params: NormParams, xp: Any) -> Iterator[Frame]:
         depth, d, centre = params.depth, params.width, params.norm == "layer"
         depths = sorted({2**i for i in range(depth.bit_length())} | {depth})  # 1, 2, 4, ..., L
         name = "LayerNorm" if centre else "RMSNorm"
@@ -153,43 +197,58 @@ class PrenormGradientFlow(Simulation):
             done = layers - 1
             post[i] = top_block_gradient(below_post, w1[-1], w2[-1], g_out, False, xp, centre)
             pre[i] = top_block_gradient(below_pre, w1[-1], w2[-1], g_out, True, xp, centre)
-            yield Frame(
-                0.95 * (i + 1) / len(depths),
-                f"depth {layers}: last-block gradient Post-LN {post[i]:.3g}, Pre-LN {pre[i]:.3g}",
-                self._series(depths[: i + 1], post[: i + 1], pre[: i + 1]),
-            )
+            if i + 1 < len(depths):
+                yield Frame(
+                    0.95 * (i + 1) / len(depths),
+                    f"depth {layers}: last-block gradient Post-LN {post[i]:.3g}, Pre-LN {pre[i]:.3g}",
+                    self._series(depths[: i + 1], post[: i + 1], pre[: i + 1]),
+                )
 
+        other = xp.asarray(rng.standard_normal((params.tokens - 1, d)))  # (B-1, d) replacement tokens
         post_rel = post / post[0]  # (m,) Post-LN relative to one block
-        flat = bool(np.all((post_rel >= POST_FLAT[0]) & (post_rel <= POST_FLAT[1])))
-        pre_over_post = float(pre[-1] / post[-1])
-        shrunk = pre_over_post < PRE_SHRUNK
-        holds = flat and shrunk
-        slope = fit_slope(depths, pre) if len(depths) >= 2 else 0.0
+        yield Frame(1.0, "done", self._series(depths, post, pre), measured={
+            "depth": depth,
+            "norm": params.norm,
+            "post_ln_grad_at_depth": float(post[-1]),
+            "pre_ln_grad_at_depth": float(pre[-1]),
+            "post_ln_grad_at_1": float(post[0]),
+            "pre_ln_grad_at_1": float(pre[0]),
+            "post_ln_min_over_one_block": float(post_rel.min()),
+            "post_ln_max_over_one_block": float(post_rel.max()),
+            "pre_over_post_at_depth": float(pre[-1] / post[-1]),
+            "pre_ln_rises": int(np.sum(pre[1:] >= pre[:-1])),  # doublings where Pre-LN's gradient did not shrink
+            "pre_ln_loglog_slope": float(fit_slope(depths, pre)) if len(depths) >= 2 else 0.0,
+            **statistics_checks(x0, other, centre, xp),
+        })
+
+    def decide(self, measured: Any, params: NormParams) -> Verdict:
+        """Holds when Post-LN stays within [0.5, 2] of one block, Pre-LN shrinks at every doubling, and
+        Pre-LN ends below half of Post-LN's."""
+        low, high = measured["post_ln_min_over_one_block"], measured["post_ln_max_over_one_block"]
+        flat = POST_FLAT[0] <= low and high <= POST_FLAT[1]
+        ratio = measured["pre_over_post_at_depth"]
+        shrunk = ratio < PRE_SHRUNK
+        falling = measured["pre_ln_rises"] == 0
         summary = (
-            f"depth {depth}: Post-LN {post[-1]:.3g} ({post_rel.min():.2f}..{post_rel.max():.2f} x one block's, "
-            f"{'within' if flat else 'outside'} [{POST_FLAT[0]:.2g}, {POST_FLAT[1]:g}]); "
-            f"Pre-LN {pre[-1]:.3g}, {pre_over_post:.2f} x Post-LN's "
-            f"({'below' if shrunk else 'not below'} {PRE_SHRUNK:g}); Pre-LN log-log slope {slope:.2f}"
+            f"depth {measured['depth']}: Post-LN {measured['post_ln_grad_at_depth']:.3g} ({low:.2f}..{high:.2f} x one "
+            f"block's, {'within' if flat else 'outside'} [{POST_FLAT[0]:.2g}, {POST_FLAT[1]:g}]); "
+            f"Pre-LN {measured['pre_ln_grad_at_depth']:.3g}, {ratio:.2f} x Post-LN's "
+            f"({'below' if shrunk else 'not below'} {PRE_SHRUNK:g})"
         )
-        verdict = Verdict(
-            holds,
-            summary,
-            {
-                "depth": depth,
-                "norm": params.norm,
-                "post_ln_grad_at_depth": float(post[-1]),
-                "pre_ln_grad_at_depth": float(pre[-1]),
-                "post_ln_grad_at_1": float(post[0]),
-                "pre_ln_grad_at_1": float(pre[0]),
-                "post_ln_min_over_one_block": float(post_rel.min()),
-                "post_ln_max_over_one_block": float(post_rel.max()),
-                "pre_over_post_at_depth": pre_over_post,
-                "pre_ln_loglog_slope": float(slope),
-                "post_ln_flat": flat,
-                "pre_ln_shrunk": shrunk,
-            },
+        if measured["depth"] > 1:
+            summary += (", shrinking at every doubling" if falling
+                        else f", not shrinking at {measured['pre_ln_rises']} doubling(s)")
+            summary += f", log-log slope {measured['pre_ln_loglog_slope']:.2f}"
+        if measured["depth"] == 1:
+            summary += "; one block has no depth to shrink over, so Pre-LN's gradient is Post-LN's size"
+        summary += (
+            f". The norm itself: token 0's output moves {measured['token0_change_per_token_stats']:.2g} when the "
+            f"other tokens change (per-token statistics), {measured['token0_change_batch_stats']:.2g} with batch "
+            f"statistics; LayerNorm and RMSNorm outputs differ by up to {measured['layer_vs_rms_max_diff']:.2g} "
+            f"({measured['layer_vs_rms_max_diff_zero_mean']:.1g} on zero-mean tokens)"
         )
-        yield Frame(1.0, "done", self._series(depths, post, pre), verdict)
+        return Verdict(bool(flat and shrunk and falling), summary, dict(measured) | {
+            "post_ln_flat": bool(flat), "pre_ln_shrunk": bool(shrunk), "pre_ln_falls_with_depth": bool(falling)})
 
     @staticmethod
     def _series(depths: list[int], post: np.ndarray, pre: np.ndarray) -> tuple[Series, ...]:

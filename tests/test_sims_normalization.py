@@ -111,3 +111,23 @@ def test_run_matches_the_stack_built_whole() -> None:
         a, b = w1[: n - 1] + w1[-1:], w2[: n - 1] + w2[-1:]
         assert post.y[i] == pytest.approx(last_block_gradient(a, b, x0, g_out, False, np), rel=1e-12)
         assert pre.y[i] == pytest.approx(last_block_gradient(a, b, x0, g_out, True, np), rel=1e-12)
+
+
+def test_statistics_checks_per_token_vs_batch_and_layer_vs_rms() -> None:
+    from sims.normalization import statistics_checks
+
+    rng = np.random.default_rng(7)
+    x, other = rng.standard_normal((8, 16)) + 0.5, rng.standard_normal((7, 16))
+    for centre in (True, False):
+        m = statistics_checks(x, other, centre, np)
+        assert m["token0_change_per_token_stats"] == 0.0  # a token's own statistics only
+        assert m["token0_change_batch_stats"] > 0.1  # batch statistics see the other tokens
+    assert m["layer_vs_rms_max_diff"] > 0.1  # mean 0.5 per token: centring matters
+    assert m["layer_vs_rms_max_diff_zero_mean"] < 1e-12  # no mean, no difference
+
+
+def test_pre_ln_shrinks_at_every_doubling_and_the_counter_says_why() -> None:
+    held = run_simulation("prenorm-gradient-flow").verdict
+    assert held.measured["pre_ln_rises"] == 0 and "shrinking at every doubling" in held.summary
+    countered = run_simulation("prenorm-gradient-flow", counter=True).verdict
+    assert not countered.holds and "no depth to shrink over" in countered.summary
