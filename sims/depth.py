@@ -104,7 +104,7 @@ class ResidualGradientFlow(Simulation):
         "identity prevents vanishing, the branch scale keeps the gradient's size."
     )
     probes = (
-        Probe({"depth": 8}, True, "8 plain layers at ~0.5 each give ~4e-3 < 1%; 8 scaled branches stay near 1"),
+        Probe({"depth": 12}, True, "12 plain layers at ~0.55 each give ~7e-4 < 1%; 12 scaled branches stay near 1"),
         Probe({"depth": 4}, False, "4 plain layers at ~0.5 each leave ~6%: not yet below 1% (vanishing is exponential in L)"),
         Probe({"init_gain": 2.0}, False, "gain 2 puts tanh near the edge of chaos (variance 4/(3n)): the plain stack no longer vanishes"),
         Probe({"activation": "relu"}, True, "ReLU with variance 1/(3n) shrinks by sqrt(1/6) ~ 0.41 per layer (He et al. 2015 need 2/n)"),
