@@ -149,6 +149,8 @@ def test_probe_gives_the_predicted_verdict(sim_id, index):
     assert len(probes) >= 3, f"{sim_id} declares {len(probes)} probes, the contract asks for at least 3"
     probe = probes[index]
     assert probe.why.strip()
+    sim = sims.get(sim_id)
+    assert sim.params(probe.params) not in (sim.params(), sim.params(counter=True)), "a probe is a third setting"
     result = run_simulation(sim_id, dict(probe.params))
     assert result.verdict.holds is probe.holds, f"{probe.why} -- {result.verdict.summary}"
 
