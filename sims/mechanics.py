@@ -67,10 +67,15 @@ def variance_standard_error(d: int, rows: int, n_keys: int) -> float:
     return math.sqrt((2.0 + 6.0 / d + 2.0 * (n_keys - 1) / d) / (rows * n_keys))
 
 
+def softmax_jacobian(p: Any, xp: Any) -> Any:
+    """d softmax(s)_i / d s_j = p_i (delta_ij - p_j), for each row of ``p = softmax(s)``: (rows, n) -> (rows, n, n)."""
+    n = p.shape[-1]
+    return p[:, :, None] * xp.eye(n) - p[:, :, None] * p[:, None, :]
+
+
 def jacobian_norms(p: Any, xp: Any) -> Any:
     """Frobenius norm of the softmax Jacobian diag(p) - p p^T for each row of ``p`` (rows, n) -> (rows,)."""
-    n = p.shape[-1]
-    jac = p[:, :, None] * xp.eye(n) - p[:, :, None] * p[:, None, :]  # (rows, n, n)
+    jac = softmax_jacobian(p, xp)  # (rows, n, n)
     return xp.sqrt(xp.sum(jac * jac, axis=(1, 2)))
 
 

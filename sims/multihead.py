@@ -44,6 +44,11 @@ class MultiheadParams(SimParams):
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the tokens and the fit's start.")
 
 
+def fit_gradient(a: Any, z: Any, y: Any) -> Any:
+    """Gradient of 0.5 ||A z - y||_F^2 with respect to A: (A z - y) z^T. (n, n), (n, m), (n, m) -> (n, n)"""
+    return (a @ z - y) @ z.T
+
+
 def project_rows_to_simplex(v: Any, xp: Any) -> Any:
     """Euclidean projection of each row of ``v`` onto the probability simplex. (r, n) -> (r, n)"""
     n = v.shape[1]
@@ -135,7 +140,7 @@ class MultiheadVsSingle(Simulation):
         lipschitz = float(xp.linalg.svd(z, compute_uv=False)[0]) ** 2 + 1e-300  # ‖z‖₂²: safe step 1/L
         b, prev, t = a, a, 1.0
         for _ in range(steps):
-            new = project_rows_to_simplex(b - ((b @ z - y) @ z.T) / lipschitz, xp)  # (n, n)
+            new = project_rows_to_simplex(b - fit_gradient(b, z, y) / lipschitz, xp)  # (n, n)
             t_next = (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
             b = new + ((t - 1.0) / t_next) * (new - prev)
             prev, t = new, t_next

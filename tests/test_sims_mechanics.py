@@ -13,8 +13,9 @@ import pydantic
 import pytest
 
 from sims import run_simulation
-from sims.mechanics import jacobian_norms
-from sims.multihead import project_rows_to_simplex
+from sims.kernels import softmax
+from sims.mechanics import jacobian_norms, softmax_jacobian
+from sims.multihead import fit_gradient, project_rows_to_simplex
 
 IDS = ["scaled-dot-variance", "softmax-dilution", "multihead-vs-single"]
 SEEDED = ["scaled-dot-variance", "multihead-vs-single"]
@@ -165,3 +166,35 @@ def test_dilution_not_yet_large_says_so() -> None:
     result = run_simulation("softmax-dilution", {"margin": 12.0})
     assert not result.verdict.holds and result.verdict.measured["large_n_points"] == 0
     assert "never reaches 30 e^m" in result.verdict.summary
+
+
+# --- finite-difference checks of the hand-written derivatives ---------------------------------
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 8.0])
+def test_softmax_jacobian_matches_finite_differences(scale: float) -> None:
+    s = np.random.default_rng(3).standard_normal((4, 6)) * scale  # (rows, n) scores
+    jac = softmax_jacobian(softmax(s, np), np)  # (rows, n, n), [r, i, j] = d p_i / d s_j
+    h = 1e-6
+    for j in range(6):
+        step = np.zeros(6)
+        step[j] = h
+        numeric = (softmax(s + step, np) - softmax(s - step, np)) / (2 * h)  # (rows, n) column j
+        np.testing.assert_allclose(jac[:, :, j], numeric, atol=1e-9)
+
+
+def test_single_head_fit_gradient_matches_finite_differences() -> None:
+    rng = np.random.default_rng(4)
+    a, z, y = rng.random((5, 5)), rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+
+    def loss(m: np.ndarray) -> float:
+        return 0.5 * float(np.sum((m @ z - y) ** 2))
+
+    grad = fit_gradient(a, z, y)  # (5, 5)
+    h = 1e-6
+    numeric = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[idx] = h
+        numeric[idx] = (loss(a + step) - loss(a - step)) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
