@@ -4,6 +4,7 @@ parameters are bounded and documented, and a seeded run repeats itself."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import typing
 from typing import Any
@@ -140,6 +141,9 @@ def test_run_is_measure_then_decide(sim_id, default_runs):
     assert {k: decided.get(k) for k in measured} == measured, "decide returns the measured numbers in its verdict"
     again = sim.decide(measured, sim.params())
     assert (again.holds, again.summary) == (result.verdict.holds, result.verdict.summary), "decide is pure"
+    source = inspect.getsource(type(sim).decide)
+    for impure in ("xp.", "time.", "perf_counter", "random", "default_rng"):
+        assert impure not in source, f"decide must not use {impure!r}: no arrays, clocks or randomness"
 
 
 @pytest.mark.parametrize(("sim_id", "index"), probe_cases())
