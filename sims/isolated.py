@@ -16,6 +16,7 @@ import select
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
@@ -23,6 +24,9 @@ from .core import Frame, Simulation
 from .runner import Cancelled, RunResult, SimulationFailed, run_simulation
 
 POLL_S = 0.05
+HEARTBEAT_S = 0.25
+"""While the child starts up (imports take a second or more on a busy machine), the caller gets a frame
+this often saying how long it has been, so a progress line never sits silent."""
 _HEADER = struct.Struct("!I")
 
 
@@ -73,12 +77,19 @@ def run_isolated(
     )
     assert child.stdout is not None and child.stderr is not None
     fd = child.stdout.fileno()
+    started = time.monotonic()
+    booting, beat = True, started  # until the child's first frame, the caller hears a heartbeat
     try:
         while True:
             if should_stop is not None and should_stop():
                 raise Cancelled(simulation.id)
             ready, _, _ = select.select([fd], [], [], POLL_S)
             if not ready:
+                now = time.monotonic()
+                if booting and on_frame is not None and now - beat >= HEARTBEAT_S:
+                    beat = now
+                    on_frame(Frame(0.0, f"starting a process of its own ({now - started:.1f} s): importing NumPy "
+                                        "and the simulations"))
                 continue
             try:
                 (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size))
@@ -91,6 +102,7 @@ def run_isolated(
                     f"(exit code {child.returncode}): {why[0]}"
                 ) from None
             if kind == "frame":
+                booting = False
                 if on_frame is not None:
                     on_frame(payload)
             elif kind == "result":

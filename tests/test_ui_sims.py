@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -268,7 +269,10 @@ async def test_a_question_link_shows_its_label_and_resets_to_its_setting(app: Qu
         assert "✓ claim holds  (question's setting: steps=30)" in verdict_of(screen)
         await pilot.press("c")
         await wait_for_workers(pilot)
-        assert screen.form.values()["steps"] == 50  # the counter setting is over the defaults
+        values = screen.form.values()  # the link's setting, with the counter's overrides on top
+        assert values["steps"] == 30 and values["sigma"] == 3.0 and values["input_scale"] == 0.0
+        assert screen.result is not None and screen.result.params == values
+        assert "✗ claim does not hold  (question's setting + counter: steps=30, sigma=3" in verdict_of(screen)
         await pilot.press("d")
         assert screen.form.query_one("#param-steps", Input).value == "30"
         await pilot.press("m")  # the measured numbers and what they prove
@@ -305,11 +309,13 @@ class WideRange(sims.Simulation):
     counter: ClassVar[dict[str, Any]] = {"decades": 1}
     plot: ClassVar[sims.PlotSpec] = sims.PlotSpec(x_label="i", y_label="value")
 
-    def run(self, params: Any, xp: Any) -> Iterator[sims.Frame]:
+    def measure(self, params: Any, xp: Any) -> Iterator[sims.Frame]:
         xs = list(range(params.decades + 1))
         series = sims.Series.of("10^i", xs, [10.0**i for i in xs])
-        holds = params.decades >= 2
-        yield sims.Frame(1.0, "done", (series,), sims.Verdict(holds, "spans", {"decades": params.decades}))
+        yield sims.Frame(1.0, "done", (series,), measured={"decades": params.decades})
+
+    def decide(self, measured: Any, params: Any) -> sims.Verdict:
+        return sims.Verdict(measured["decades"] >= 2, "spans", dict(measured))
 
 
 @pytest.fixture
@@ -344,3 +350,64 @@ async def test_the_plot_says_when_it_chose_a_log_scale(app: QuizApp, wide_range:
         await pilot.press("c")  # one decade: linear again
         await wait_for_workers(pilot)
         assert not plot.axes.log_y and plot.axes.y_label == "value"
+
+
+# -- stopping a run --------------------------------------------------------------------------------
+
+
+class SlowParams(sims.SimParams):
+    """Parameters of the slow test simulation."""
+
+    wait: bool = Field(False, description="Keep yielding frames until stopped (up to 10 s).")
+
+
+class Slow(sims.Simulation):
+    """A simulation that finishes at once, or runs until it is stopped."""
+
+    id: ClassVar[str] = "ui-test-slow"
+    title: ClassVar[str] = "A run that waits"
+    claim: ClassVar[str] = "It finishes."
+    Params = SlowParams
+    counter: ClassVar[dict[str, Any]] = {"wait": True}
+    plot: ClassVar[sims.PlotSpec] = sims.PlotSpec(x_label="step", y_label="value")
+
+    def measure(self, params: Any, xp: Any) -> Iterator[sims.Frame]:
+        steps = 1000 if params.wait else 1
+        for i in range(steps):
+            yield sims.Frame(i / steps, f"step {i}", (sims.Series.of("waiting", [0, 1], [1.0, 2.0]),))
+            if params.wait:
+                time.sleep(0.01)
+        yield sims.Frame(1.0, "done", (sims.Series.of("finished", [0, 1], [3.0, 4.0]),), measured={"steps": steps})
+
+    def decide(self, measured: Any, params: Any) -> sims.Verdict:
+        return sims.Verdict(measured["steps"] == 1, "finished at once", dict(measured))
+
+
+@pytest.fixture
+def slow() -> Iterator[None]:
+    sims.register(Slow)
+    yield
+    sims.registry.unregister(Slow.id)
+
+
+async def test_escape_stops_a_run_and_keeps_the_previous_result(app: QuizApp, slow: None) -> None:
+    async with app.run_test(size=LARGE) as pilot:
+        screen = await open_sim(app, pilot, "ui-test-slow")
+        assert "✓ claim holds  (defaults)" in verdict_of(screen)
+        finished = screen.result
+        screen.form.query_one("#param-wait", Switch).value = True
+        await pilot.pause()
+        await pilot.press("r")
+        while not screen.running or screen.query_one(SimPlot).series[0].name != "waiting":
+            await pilot.pause(0.02)  # the slow run has drawn its first frame
+        assert "running…" in verdict_of(screen)
+        await pilot.press("escape")  # stops the run; does not leave the screen
+        await wait_for_workers(pilot)
+        assert app.screen is screen and not screen.running
+        assert "✓ claim holds  (defaults)" in verdict_of(screen)  # the previous verdict is back ...
+        assert screen.result is finished
+        assert screen.query_one(SimPlot).series[0].name == "finished"  # ... with its plot ...
+        assert "steps" in text_of(screen.query_one("#sim-measured"))  # ... and its numbers
+        assert "previous result (defaults) is back" in text_of(screen.query_one("#sim-message"))
+        await pilot.press("escape")
+        assert app.screen is not screen

@@ -2,7 +2,9 @@
 
 Opened from a question (the link's parameters over the defaults, and its label in the title line) or
 from the simulation browser (the defaults). The learner edits the parameters and runs them (r),
-resets them (d), or loads the counter setting and runs it (c) to watch the verdict flip.
+resets them (d), or loads the counter setting and runs it (c) to watch the verdict flip; from a
+question's link, c keeps the link's parameters and applies the counter's overrides on top. Esc stops
+a run and puts the previous result back on screen.
 
 The run happens in a thread worker that only posts messages (frames, coalesced, and the end);
 one ``Worker.StateChanged`` handler turns a failure into an error panel on this screen.
@@ -34,6 +36,9 @@ from ..widgets.prose import literal
 from ..widgets.sim_plot import SimPlot
 from ..widgets.sim_tables import MeasuredList, fmt
 
+PROGRESS_STEP = 0.05
+"""A frame whose progress moved this far since the last one posted is posted even inside the interval,
+so a run that yields rarely never leaves the bar behind (at most 20 such posts a run)."""
 FRAME_INTERVAL_S = 1 / 8
 """At most this often a running simulation posts a frame; the final one comes with the verdict.
 Each frame redraws the plot in the app's thread, which holds the GIL the run needs: at 30 frames a
@@ -105,13 +110,22 @@ class SimulationScreen(Screen[None]):
         self.label = label
         self.backend = backend
         self.defaults = simulation.params().model_dump(mode="json")
-        self.counter_values = simulation.params(counter=True).model_dump(mode="json")
         self.link_error: ValidationError | None = None
         try:
             self.start_values = simulation.params(self.link_params).model_dump(mode="json")
         except ValidationError as exc:  # a link the bank's checks let through: shown, never run
             self.link_error = exc
             self.start_values = {**self.defaults, **self.link_params}
+        self.counter_over_link = False
+        """Whether `c` applies the counter's overrides on top of the link's parameters (else the defaults)."""
+        self.counter_values = simulation.params(counter=True).model_dump(mode="json")
+        if self.link_params and self.link_error is None:
+            try:  # the link's setting, with the counter's overrides on top
+                values = {**self.link_params, **simulation.counter}
+                self.counter_values = simulation.params(values).model_dump(mode="json")
+                self.counter_over_link = True
+            except ValidationError:  # the two do not combine: the counter over the defaults
+                pass
         self.setting = "defaults"
         """Which parameters the current run uses, in words: defaults, question's setting, counter setting."""
         self.setting_text = self.setting
@@ -121,6 +135,8 @@ class SimulationScreen(Screen[None]):
         self.run_number = 0
         self.worker: Worker[RunResult | None] | None = None
         self.result: RunResult | None = None
+        self.shown: tuple[RunResult, str] | None = None
+        """The last finished run and its setting text: what Esc puts back when it stops a newer run."""
 
     def compose(self) -> ComposeResult:
         """Title, claim, plot beside the form and the measurements, progress, verdict."""
@@ -210,7 +226,7 @@ class SimulationScreen(Screen[None]):
         if dict(values) == self.defaults:
             return "defaults"
         if dict(values) == self.counter_values:
-            return "counter setting"
+            return "question's setting + counter" if self.counter_over_link else "counter setting"
         return "your setting"
 
     def changes(self, values: Mapping[str, Any]) -> str:
@@ -244,15 +260,15 @@ class SimulationScreen(Screen[None]):
     def run_in_thread(self, number: int, values: dict[str, Any]) -> RunResult | None:
         """The run itself; it only posts messages and stops between frames once cancelled."""
         worker = get_current_worker()
-        last_post = 0.0
+        last_post, last_progress = 0.0, -1.0
 
         def on_frame(frame: Frame) -> None:
-            """Post a frame, at most every FRAME_INTERVAL_S."""
+            """Post a frame every FRAME_INTERVAL_S, or sooner when its progress moved PROGRESS_STEP."""
             # Coalesce at the source too: a fast simulation must not flood the app's message queue.
-            nonlocal last_post
+            nonlocal last_post, last_progress
             now = time.monotonic()
-            if now - last_post >= FRAME_INTERVAL_S:
-                last_post = now
+            if now - last_post >= FRAME_INTERVAL_S or frame.progress - last_progress >= PROGRESS_STEP:
+                last_post, last_progress = now, frame.progress
                 self.post_message(self.FrameArrived(number, frame))
 
         try:
@@ -291,6 +307,13 @@ class SimulationScreen(Screen[None]):
             return
         result = event.result
         self.result = result
+        self.shown = (result, self.setting_text)
+        self.show_result(result, self.setting_text)
+        self.set_message(f"done in {result.seconds:.2f} s on {result.backend}")
+        self.running = False
+
+    def show_result(self, result: RunResult, setting_text: str) -> None:
+        """Plot, verdict with the setting it was reached at, and the numbers that decided it."""
         self.show_frame(result.last_frame)
         self.progress = 1.0
         verdict = result.verdict
@@ -299,12 +322,10 @@ class SimulationScreen(Screen[None]):
         else:
             mark = ("✗ claim does not hold", "bold $text-error")
         self.query_one("#sim-verdict", Static).update(
-            Content.assemble(mark, (f"  ({self.setting_text})", "dim"), "\n", verdict.summary)
+            Content.assemble(mark, (f"  ({setting_text})", "dim"), "\n", verdict.summary)
         )
         self.query_one("#sim-verdict").set_classes("-holds" if verdict.holds else "-fails")
         self.query_one(MeasuredList).show(verdict.measured)
-        self.set_message(f"done in {result.seconds:.2f} s on {result.backend}")
-        self.running = False
 
     @on(Worker.StateChanged)
     def worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -315,8 +336,14 @@ class SimulationScreen(Screen[None]):
             self.show_error(event.worker.error)
         elif event.state == WorkerState.CANCELLED:
             self.running = False
-            self.query_one("#sim-verdict", Static).update(Content.styled("stopped — no verdict", "dim"))
-            self.set_message("stopped: r runs again, Esc goes back")
+            if self.shown is not None:  # the stopped run had not decided anything: show the last that did
+                result, setting_text = self.shown
+                self.result = result
+                self.show_result(result, setting_text)
+                self.set_message(f"stopped: the previous result ({setting_text}) is back; r runs the form")
+            else:
+                self.query_one("#sim-verdict", Static).update(Content.styled("stopped — no verdict", "dim"))
+                self.set_message("stopped: r runs again, Esc goes back")
         elif event.state == WorkerState.SUCCESS:
             self.running = False
 
@@ -388,11 +415,13 @@ class SimulationScreen(Screen[None]):
             self.set_message(f"form reset to {what}: r runs it")
 
     def action_counter(self) -> None:
-        """Load the counter setting, where the claim must not hold, into the form and run it."""
+        """Load the counter setting, where the claim must not hold, into the form and run it: over a
+        question's link, the link's parameters with the counter's overrides on top."""
         form = self.form
         form.load(self.counter_values)
         self.query_one(TabbedContent).active = "tab-params"
-        first = next((k for k, v in self.counter_values.items() if v != self.defaults.get(k)), None)
+        overridden = set(self.simulation.counter)
+        first = next((k for k in self.counter_values if k in overridden), None)
         if first is not None:  # bring the values that break the claim into view
             form.scroll_to_widget(form.query_one(f"#label-{first}"), animate=False, top=True)
         self.start_run()
