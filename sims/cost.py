@@ -195,11 +195,13 @@ class AttentionQuadraticCost(Simulation):
         slope = float(measured["time_slope"])
         holds = QUADRATIC[0] <= slope <= QUADRATIC[1]
         why = ""
-        if slope < QUADRATIC[0]:
+        if slope < QUADRATIC[0] and float(measured["scores_flop_share_at_n_max"]) < 0.5:
+            why = (f"; the time grows far slower than n^2: the linear 8nd^2 projections are "
+                   f"{1 - measured['scores_flop_share_at_n_max']:.0%} of the work at n = {measured['n_max']}")
+        elif slope < QUADRATIC[0]:
             why = (f"; the time grows far slower than n^2: at n = {measured['n_min']}..{measured['n_max']} a call "
                    f"takes {measured['seconds_at_n_min'] * 1e6:.0f}..{measured['seconds_at_n_max'] * 1e6:.0f} µs, "
-                   "so fixed per-call cost" + (" or the linear projections" if measured["part"] == "layer" else "")
-                   + " still outweighs the n^2 work")
+                   "so its fixed per-call cost still outweighs the n^2 work")
         elif slope > QUADRATIC[1]:
             why = "; the time grows faster than n^2: the machine, not the algorithm (cache spills or load)"
         summary = (
