@@ -249,9 +249,22 @@ def import_gift(args: argparse.Namespace) -> int:
     return OK
 
 
+def _domain_titles(args: argparse.Namespace) -> dict[str, str]:
+    """Domain id -> title from the bank's manifest (ids alone when bank.yaml cannot be read)."""
+    from .bank.loader import MANIFEST, read_manifest
+
+    try:
+        manifest, _ = read_manifest(_bank_dir(args) / MANIFEST)
+    except UsageError:  # no bank folder: history still prints, with domain ids instead of titles
+        return {}
+    return {d.id: d.title for d in manifest.domains} if manifest is not None else {}
+
+
 def history(args: argparse.Namespace) -> int:
-    """`quizapp history`: past exams (table or JSON), study totals, or every answer as CSV."""
+    """`quizapp history`: past exams (an aligned table or JSON with each status), study totals, or
+    every answer as CSV (one row per study answer and per question of a submitted exam)."""
     from .exam_store import ExamStore
+    from .history import history_rows, table_lines
     from .locations import data_dir
     from .store import Store, StoreError
 
@@ -275,14 +288,7 @@ def history(args: argparse.Namespace) -> int:
     if not records:
         print("no exams yet: `quizapp exam` starts one")
         return OK
-    print(f"{'exam':>4}  {'date':16}  {'score':>11}  {'result':8}  per domain")
-    for r in records:
-        when = r.as_json()["started"].replace("T", " ")[:16]
-        if r.finished is None or r.percent is None:
-            score, verdict = f"{r.answered}/{len(r.question_ids)} done", "open"
-        else:
-            score = f"{r.correct}/{r.total} {r.percent:3.0f}%"
-            verdict = ("pass" if r.passed else "fail") + (" (time)" if r.timed_out else "")
-        domains = ", ".join(f"{d} {c}/{t}" for d, (c, t) in r.per_domain.items())
-        print(f"{r.id:>4}  {when:16}  {score:>11}  {verdict:8}  {domains}")
+    print()
+    for line in table_lines(history_rows(records, _domain_titles(args))):
+        print(line)
     return OK

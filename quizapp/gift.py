@@ -11,9 +11,11 @@ as general feedback (``####...``). A ``$CATEGORY:`` line (the domain's title) op
 
 Weights. A single-answer question is ``=right ~wrong``. A "choose N" question (a list answer, even of
 one) has no ``=``, so Moodle makes it a multiple-response question: each right option weighs 100/N %
-(``%50%``, ``%33.33333%``: values Moodle accepts, summing to 100) and each wrong one -100 %, so one
-wrong tick cancels the credit and ticking everything scores 0. Moodle still gives partial credit
-for a correct subset; quizapp itself scores all-or-nothing.
+(``%50%``, ``%33.33333%``: values Moodle accepts, summing to 100). The wrong ones follow the bank's
+``exam.scoring``: under ``partial`` each weighs -100/N %, which is quizapp's partial rule exactly
+(Moodle floors a question's total at 0, as quizapp does); under ``all-or-nothing`` each weighs
+-100 %, so one wrong tick cancels the credit. GIFT cannot say all-or-nothing: Moodle still gives
+100/N % per right tick to a correct subset, and the header says so.
 
 Escaping. ``\\ ~ = # { } :`` get a backslash everywhere, math included. Moodle trims every line and
 ends a question at a blank line, so a line break is a real newline only between two visible
@@ -39,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bank.models import Manifest, Question
+from .bank.models import Manifest, Question, Scoring
 from .bank.writer import dump_question, write_files
 
 SPECIAL = "\\~=#{}:"
@@ -100,7 +102,12 @@ def _question_text(q: Question) -> str:
     return text + PROMPT_MARK + q.prompt.strip()
 
 
-def _export_question(q: Question) -> str:
+def _wrong_weight(q: Question, scoring: Scoring) -> float:
+    """A wrong option's GIFT weight on a 'choose N' question, by the bank's scoring rule."""
+    return -100 / len(q.answers) if scoring == "partial" else WRONG_WEIGHT
+
+
+def _export_question(q: Question, scoring: Scoring = "all-or-nothing") -> str:
     lines = [f"// id: {q.id}", f"// domain: {q.domain}"]
     if q.difficulty != 3:
         lines.append(f"// difficulty: {q.difficulty}")
@@ -113,7 +120,7 @@ def _export_question(q: Question) -> str:
             lines.append(f"// violates: {', '.join(option.violates)}")
         text = _field(option.text)
         if q.multiple:
-            weight = 100 / len(q.answers) if oid in q.answers else WRONG_WEIGHT
+            weight = 100 / len(q.answers) if oid in q.answers else _wrong_weight(q, scoring)
             mark = "~" + f"%{weight:.5f}".rstrip("0").rstrip(".") + "%"
         else:
             mark = "=" if oid in q.answers else "~%0%" if text.startswith("%") else "~"
@@ -124,9 +131,16 @@ def _export_question(q: Question) -> str:
 def export_gift(questions: Iterable[Question], manifest: Manifest | None = None) -> str:
     """The questions as Moodle GIFT text (see the module docstring for the exact scheme)."""
     source = f' from "{manifest.title}"' if manifest else ""
+    scoring: Scoring = manifest.exam.scoring if manifest else "all-or-nothing"
+    rule = (
+        "each wrong option -100/N % (quizapp's partial scoring)."
+        if scoring == "partial"
+        else f"each wrong option {WRONG_WEIGHT} %. quizapp scores these all-or-nothing; GIFT cannot,"
+        " so Moodle gives 100/N % per right tick to a correct subset."
+    )
     header = [
         f"// Exported by quizapp{source} as Moodle GIFT.",
-        f"// Choose-N questions: each right option weighs 100/N %, each wrong option {WRONG_WEIGHT} %.",
+        f"// Choose-N questions: each right option weighs 100/N %, {rule}",
         "// Not carried by GIFT: traps, in_practice, references, simulation links.",
     ]
     chunks = ["\n".join(header)]
@@ -136,7 +150,7 @@ def export_gift(questions: Iterable[Question], manifest: Manifest | None = None)
             domain = q.domain
             found = manifest.domain(domain) if manifest else None
             chunks.append(f"$CATEGORY: {(found.title if found else domain).replace('/', '//')}")
-        chunks.append(_export_question(q))
+        chunks.append(_export_question(q, scoring))
     return "\n\n".join(chunks) + "\n"
 
 

@@ -72,6 +72,32 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE answers ADD COLUMN exam_id INTEGER REFERENCES exams(id);
     """,
+    # version 3: sealed exams. An exam's answers are a draft in exam_items until it is submitted;
+    # then one final answer per answered question joins `answers`. Exams get a status, a scoring
+    # rule, pauses and each item's option order. Version 2 stored every click as an answer: keep
+    # only the last click per question of a scored exam, and none of an unscored one.
+    """
+    ALTER TABLE exams ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+    ALTER TABLE exams ADD COLUMN scoring TEXT NOT NULL DEFAULT 'all-or-nothing';
+    ALTER TABLE exams ADD COLUMN pauses INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE exams ADD COLUMN paused_seconds REAL NOT NULL DEFAULT 0;
+    ALTER TABLE exams ADD COLUMN paused_at REAL;
+    ALTER TABLE exams ADD COLUMN saved_at REAL;
+    ALTER TABLE exam_items ADD COLUMN option_order TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE exam_items ADD COLUMN score REAL;
+    UPDATE exams SET status = CASE
+        WHEN finished IS NULL THEN 'open'
+        WHEN correct IS NULL THEN 'discarded'
+        WHEN timed_out = 1 THEN 'timed-out'
+        ELSE 'submitted' END;
+    DELETE FROM answers WHERE exam_id IN (SELECT id FROM exams WHERE correct IS NULL);
+    DELETE FROM answers WHERE exam_id IS NOT NULL AND id NOT IN
+        (SELECT MAX(id) FROM answers WHERE exam_id IS NOT NULL GROUP BY exam_id, question_id);
+    DELETE FROM answers WHERE exam_id IS NOT NULL AND chosen = '[]';
+    UPDATE exam_items SET score = COALESCE((SELECT a.correct FROM answers a
+        WHERE a.exam_id = exam_items.exam_id AND a.question_id = exam_items.question_id), 0)
+        WHERE exam_id IN (SELECT id FROM exams WHERE correct IS NOT NULL);
+    """,
 ]
 
 

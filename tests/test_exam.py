@@ -93,8 +93,8 @@ def test_resume_keeps_answers_flags_and_remaining_time(tmp_path):
     clock = Clock()
     qs = [question("q1"), question("q2"), question("q3")]
     exams = ExamStore(Store.in_dir(tmp_path))
-    exam_id = exams.create("Bank", [q.id for q in qs], minutes=5, pass_percent=70, seed=3)
-    exam = Exam(qs, minutes=5, pass_percent=70, clock=clock, persist=exams.persister(), exam_id=exam_id)
+    exam = Exam(qs, minutes=5, pass_percent=70, clock=clock, persist=exams.persister(), seed=3)
+    exam_id = exams.create("Bank", exam)
     exam.answer({"A"})
     clock.advance(40)
     exam.go(2)
@@ -116,8 +116,8 @@ def test_resume_keeps_answers_flags_and_remaining_time(tmp_path):
     [record] = again.history()
     assert record.finished and record.percent == pytest.approx(100 / 3) and record.per_domain == {"a": [1, 3]}
     assert again.open_exam_id() is None
-    modes = [a.mode for a in again.store.answers()]
-    assert modes == ["exam", "exam"]
+    finals = [(a.mode, a.question_id, a.chosen) for a in again.store.answers()]
+    assert finals == [("exam", "q1", ("A",)), ("exam", "q3", ("B",))]  # one final answer per answered question
 
 
 def test_history_csv_exports_every_answer(tmp_path):
@@ -127,4 +127,4 @@ def test_history_csv_exports_every_answer(tmp_path):
     out = tmp_path / "answers.csv"
     assert ExamStore(store).export_answers_csv(out) == 2
     lines = out.read_text().splitlines()
-    assert lines[0].startswith("id,answered_at,mode") and "B C" in lines[2]
+    assert lines[0].startswith("answered_at,mode,exam_id") and "B C" in lines[2]

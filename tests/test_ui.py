@@ -50,6 +50,17 @@ async def wait_until(pilot: Pilot[Any], condition: Any, tries: int = 200) -> Non
     raise AssertionError("condition not met")
 
 
+def keys(app: QuizApp, *option_ids: str) -> list[str]:
+    """The letter keys that choose these options on the question on screen (options are shuffled)."""
+    shown = app.screen.query_one(OptionsView).shown
+    return [shown.letter(option_id).lower() for option_id in option_ids]
+
+
+def letter(app: QuizApp, option_id: str) -> str:
+    """The letter an option is shown under on the question on screen."""
+    return app.screen.query_one(OptionsView).shown.letter(option_id)
+
+
 def text_of(widget: Widget) -> str:
     """The plain text a Static shows (Markdown blocks are Statics too)."""
     return str(widget.visual) if isinstance(widget, Static) else ""
@@ -161,18 +172,19 @@ async def test_study_flow_wrong_answer_feedback_store_and_simulation(data_dir: P
         assert "Which layer design links the ends in one layer?" in screen_text(app)
         assert "WHY-A" not in screen_text(app)  # no hints before answering
 
-        await pilot.press("a")  # wrong: the answer is B
+        await pilot.press(*keys(app, "A"))  # wrong: the answer is B
         assert screen.session.selection == {"A"}
-        await pilot.press("enter")  # the cursor is on the chosen option: submit
+        answer = letter(app, "B")
+        await pilot.press("enter")
         await pilot.pause()
         text = screen_text(app)
-        assert "Incorrect — the answer is B" in text
+        assert f"Incorrect — the answer is {answer}" in text
         for why in ("WHY-A", "WHY-B", "WHY-C"):
             assert why in text
         assert "violates: The first token reaches the last within one layer." in text
         for part in ("EXPLANATION", "TRAP-TITLE", "TRAP-TEXT", "IN-PRACTICE", "Vaswani et al. 2017, Table 1"):
             assert part in text
-        marker = text_of(screen.query(".option-marker").first())
+        marker = text_of(screen.query(".option-marker")[screen.session.shown.order.index("A")])
         assert "→" in marker and "✗" in marker  # your wrong pick
 
         # the answer is on disk already: a second Store on the same directory reads it
@@ -218,26 +230,43 @@ async def test_choose_two_is_all_or_nothing(data_dir: Path) -> None:
         assert isinstance(screen, QuestionScreen)
         await pilot.press("n")  # nothing happens before submitting
         assert screen.session.index == 0
-        await pilot.press("b", "enter")
+        await pilot.press(*keys(app, "B"))
+        await pilot.press("enter")
         await pilot.press("n")
         assert "Which two statements are true? (choose 2)" in screen_text(app)
+        count = screen.query_one("#q-count")
+        assert "0 of 2 chosen" in text_of(count) and "all or nothing" in text_of(count)
 
-        # half right is wrong
-        await pilot.press("a")
-        await pilot.press("2")  # toggles B on ...
-        await pilot.press("b")  # ... and off again
-        await pilot.press("1", "enter")  # A toggled off; cursor on A, not chosen: Enter chooses it
+        # one pick: Enter is refused on the count line, and nothing is graded
+        await pilot.press(*keys(app, "A"))
+        assert "1 of 2 chosen" in text_of(count)
+        await pilot.press("enter")
+        assert screen.session.submitted is None and len(screen.session.results) == 1
+        assert "Choose two to submit: 1 of 2 chosen." in text_of(count) and count.has_class("-refused")
+        # a third pick is refused the same way
+        await pilot.press(*keys(app, "B", "D"))
+        assert screen.session.selection == {"A", "B"}
+        assert "untick one first" in text_of(count)
+        # Space toggles, and untick + Enter submits: Enter never ticks
+        await pilot.press(*keys(app, "B"))
         assert screen.session.selection == {"A"}
-        await pilot.press("d", "enter")
+        await pilot.press(*keys(app, "D"))
+        await pilot.press("enter")
         await pilot.pause()
-        assert screen.session.results[-1].correct is False
-        assert "Incorrect — the answers are A, C" in screen_text(app)
+        assert screen.session.results[-1].correct is False  # half right is wrong
+        assert screen.session.results[-1].chosen == {"A", "D"}
+        assert f"Incorrect — the answers are {', '.join(sorted(letter(app, i) for i in 'AC'))}" in screen_text(app)
 
-        # the summary at the end, then home
+        # the summary at the end offers a retake of the wrong one, and goes home
         await pilot.press("n")
         assert isinstance(app.screen, SummaryDialog)
         assert "1 / 2 correct (50%)" in text_of(app.screen.query_one("#summary-score"))
-        await pilot.press("enter")
+        await pilot.press("r")
+        await pilot.pause()
+        retake = app.screen
+        assert isinstance(retake, QuestionScreen) and "Retake" in text_of(retake.query_one("#q-header"))
+        assert [q.id for q in retake.session.questions] == ["ui-choose-two"]
+        await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
         table = app.screen.query_one("#domains")
@@ -247,10 +276,13 @@ async def test_choose_two_is_all_or_nothing(data_dir: Path) -> None:
     app = make_app(FIXTURE, data_dir, start="study", domain="basics")
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
-        await pilot.press("b", "enter", "n")
+        await pilot.press(*keys(app, "B"))
+        await pilot.press("enter", "n")
         options = screen.query_one(OptionsView)
-        await pilot.press("space", "down", "down", "space")
-        assert options.cursor == 2
+        order = screen.session.shown.order
+        first, second = sorted(order.index(i) for i in "AC")
+        await pilot.press(*["down"] * first, "space", *["down"] * (second - first), "space")
+        assert options.cursor == second
         assert screen.session.selection == {"A", "C"}
         await pilot.press("enter")
         await pilot.pause()
@@ -333,16 +365,20 @@ async def test_markup_in_question_text_is_shown_literally(tmp_path: Path, data_d
     app = make_app(bank, data_dir, start="study", tag=None, domain=None)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
-        await pilot.press("b", "enter", "n", "b", "enter", "n")  # to the third question (file order)
+        for _ in range(2):  # to the third question (file order)
+            await pilot.press(*keys(app, *sorted(screen.session.current.answers)))
+            await pilot.press("enter", "n")
         assert "Markup [bold]title[/bold]" in text_of(screen.query_one("#q-title"))
         assert "[red]x[/red]" in rendered_lines(screen.query_one("#q-prompt"))
         assert "[link=http://x]y" in rendered_lines(screen.query_one("#q-prompt"))
         assert "Scenario with [red]x[/red] and [link=http://x]y in it." in screen_text(app)
         assert "Requirement [red]x[/red]" in screen_text(app)
         bodies = [rendered_lines(w) for w in screen.query(".option-body")]
-        assert "[red]x[/red]" in bodies[0]
-        assert "[link=http://x]y" in bodies[1]
-        await pilot.press("b", "enter")
+        order = screen.session.shown.order
+        assert "[red]x[/red]" in bodies[order.index("A")]
+        assert "[link=http://x]y" in bodies[order.index("B")]
+        await pilot.press(*keys(app, "B"))
+        await pilot.press("enter")
         await pilot.pause()
         text = screen_text(app)
         for literal in (
@@ -431,7 +467,8 @@ async def test_an_answer_that_cannot_be_saved_is_not_judged(data_dir: Path) -> N
             raise sqlite3.OperationalError("disk I/O error")
 
         app.store.record_answer = fail  # type: ignore[method-assign]
-        await pilot.press("b", "enter")
+        await pilot.press(*keys(app, "B"))
+        await pilot.press("enter")
         await pilot.pause()
         assert screen.session.submitted is None  # still answerable once the disk is back
         assert app.is_running and app.screen is screen

@@ -18,21 +18,22 @@ from quizapp.store import Store
 from quizapp.study.exam import Exam
 from quizapp.ui import QuizApp, make_app
 from quizapp.ui.dialogs.confirm import ConfirmDialog
-from quizapp.ui.dialogs.exam_detail import ExamDetailDialog
 from quizapp.ui.dialogs.exam_grid import QuestionGridDialog
 from quizapp.ui.dialogs.open_exam import OpenExamDialog
 from quizapp.ui.dialogs.tags import TagDialog
 from quizapp.ui.screens.exam import ExamScreen
 from quizapp.ui.screens.exam_results import ExamResultsScreen
 from quizapp.ui.screens.exam_review import ExamReviewScreen
+from quizapp.ui.screens.exam_start import ExamStartScreen
 from quizapp.ui.screens.exam_submit import SubmitReviewScreen
 from quizapp.ui.screens.history import HistoryScreen
 from quizapp.ui.screens.home import HomeScreen
 from quizapp.ui.screens.question import QuestionScreen
 from quizapp.ui.screens.simulation import SimulationScreen
 from quizapp.ui.widgets.exam_grid import QuestionGrid
+from quizapp.ui.widgets.options import OptionsView
 
-from .test_ui import screen_text, text_of, wait_for_workers, wait_until
+from .test_ui import keys, letter, screen_text, text_of, wait_for_workers, wait_until
 
 EXAM_BANK = Path(__file__).parent / "fixtures" / "exam_bank"
 SIZE = (100, 40)
@@ -111,6 +112,15 @@ async def tick(pilot: Any, screen: ExamScreen) -> None:
     await pilot.pause()
 
 
+async def begin(pilot: Any) -> ExamScreen:
+    """From the exam's start page, start the clock; the exam screen."""
+    assert isinstance(pilot.app.screen, ExamStartScreen), pilot.app.screen
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ExamScreen)
+    return pilot.app.screen
+
+
 def header(app: QuizApp) -> str:
     """The exam header: position, mark and clock."""
     return " ".join(text_of(w) for w in app.screen.query("#exam-header Static"))
@@ -124,8 +134,13 @@ async def test_a_whole_exam_answer_mark_change_grid_submit_results_review_simula
 ) -> None:
     app = recording(make_app(EXAM_BANK, data_dir, start="exam", seed=1, clock=clock))
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, ExamScreen)
+        start = app.screen
+        assert isinstance(start, ExamStartScreen)
+        facts = " ".join(text_of(w) for w in start.query("#start-facts Static"))
+        assert "5 questions" in facts and "10:00 on the clock" in facts and "pass mark 60%" in facts
+        assert "all or nothing" in facts and "seed 1" in facts
+        assert stored_exam(data_dir)[0] == []  # nothing stored before the clock starts
+        screen = await begin(pilot)
         assert [q.id for q in screen.exam.questions] == SEED_1
         assert "Question 1 / 5" in header(app) and "10:00 left" in header(app)
         # created in the store before the first question showed
@@ -134,8 +149,9 @@ async def test_a_whole_exam_answer_mark_change_grid_submit_results_review_simula
         assert "A2-WHY-A" not in screen_text(app)  # no feedback during the exam
 
         # question 1 (choose two: A and C), marked for review
-        await pilot.press("a", "c")
+        await pilot.press(*keys(app, "A", "C"))
         assert screen.exam.items[0].chosen == {"A", "C"}
+        assert "2 of 2 chosen" in text_of(screen.query_one("#q-count"))
         await pilot.press("m")
         assert "marked for review" in header(app)
         clock.advance(40)
@@ -144,20 +160,22 @@ async def test_a_whole_exam_answer_mark_change_grid_submit_results_review_simula
         assert "marked for review" not in header(app)
 
         # question 2 (answer B): C, then question 3 (answer A) right, then back to change 2 to A
-        await pilot.press("c")
+        await pilot.press(*keys(app, "C"))
         clock.advance(20)
-        await pilot.press("n", "a")
+        await pilot.press("n")
+        await pilot.press(*keys(app, "A"))
         assert screen.exam.items[2].chosen == {"A"}
         await pilot.press("p")
         assert "Question 2 / 5" in header(app)
         assert screen.exam.items[1].chosen == {"C"}
-        await pilot.press("a")
+        await pilot.press(*keys(app, "A"))
         assert screen.exam.items[1].chosen == {"A"}
         # the change is on disk at once
         assert stored_exam(data_dir)[1][1] == ("ex-a1-path", '["A"]', 0)
 
-        # question 4 right with Enter (choose under the cursor), question 5 left unanswered
-        await pilot.press("n", "n", "enter")
+        # question 4 right, question 5 left unanswered
+        await pilot.press("n", "n")
+        await pilot.press(*keys(app, "A"))
         assert screen.exam.items[3].chosen == {"A"}
         clock.advance(30)
 
@@ -183,7 +201,7 @@ async def test_a_whole_exam_answer_mark_change_grid_submit_results_review_simula
         await pilot.press("s")
         confirm = app.screen
         assert isinstance(confirm, ConfirmDialog)
-        assert "1 unanswered, 1 flagged: submit anyway?" in text_of(confirm.query_one("#confirm-question"))
+        assert "1 unanswered, 1 marked: submit anyway?" in text_of(confirm.query_one("#confirm-question"))
         await pilot.press("n")  # keep going: still the review list
         assert app.screen is review
         await pilot.press("ctrl+s", "y")
@@ -195,6 +213,7 @@ async def test_a_whole_exam_answer_mark_change_grid_submit_results_review_simula
         assert "PASS" in score and "3 / 5 correct" in score and "60%" in score and "pass mark 60%" in score
         facts = text_of(results.query_one("#results-facts"))
         assert "Time used 01:30 of 10:00" in facts and "1 unanswered" in facts and "finished in time" in facts
+        assert "never paused" in facts and "all or nothing" in facts
         domains = rows(results.query_one("#results-domains"))
         assert [r[:3] for r in domains] == [
             ["Attention mechanics", "2 / 3", "67%"],
@@ -202,16 +221,20 @@ async def test_a_whole_exam_answer_mark_change_grid_submit_results_review_simula
         ]
         history, _ = stored_exam(data_dir)
         assert (history[0].correct, history[0].passed, history[0].timed_out) == (3, True, False)
+        assert history[0].status == "submitted"
 
         # only the wrong ones, then the review of question 2 (A chosen, B right)
         await pilot.press("w")
         questions = results.query_one("#results-questions")
+        order = screen.exam.items[1].order
         assert [r[0] for r in rows(questions)] == ["2", "5"]
+        assert rows(questions)[0][3:5] == ["ABCDEFGH"[order.index("A")], "ABCDEFGH"[order.index("B")]]
         await pilot.press("enter")
         reviewed = app.screen
         assert isinstance(reviewed, ExamReviewScreen)
         text = screen_text(app)
-        assert "Incorrect — the answer is B" in text
+        assert f"Incorrect — the answer is {letter(app, 'B')}" in text
+        assert reviewed.query_one(OptionsView).shown.order == order  # the order the exam showed
         for part in (
             "A1-WHY-A",
             "A1-WHY-B",
@@ -220,7 +243,7 @@ async def test_a_whole_exam_answer_mark_change_grid_submit_results_review_simula
             "violates: The first token reaches the last within one layer.",
         ):
             assert part in text
-        marker = text_of(reviewed.query(".option-marker").first())
+        marker = text_of(reviewed.query(".option-marker")[order.index("A")])
         assert "→" in marker and "✗" in marker
 
         await pilot.press("s")  # the simulation of the option under the cursor (A, the learner's pick)
@@ -233,7 +256,7 @@ async def test_a_whole_exam_answer_mark_change_grid_submit_results_review_simula
         assert app.screen is reviewed
 
         await pilot.press("n")  # the next wrong one: question 5, never answered
-        assert "Not answered — the answer is A" in screen_text(app)
+        assert f"Not answered — the answer is {letter(app, 'A')}" in screen_text(app)
         assert "S2-WHY-A" in screen_text(app)
         await pilot.press("escape", "escape")
         assert isinstance(app.screen, HomeScreen)
@@ -248,9 +271,8 @@ async def test_the_countdown_turns_urgent_and_time_up_submits_from_under_a_dialo
 ) -> None:
     app = recording(make_app(EXAM_BANK, data_dir, start="exam", seed=1, clock=clock))
     async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        assert isinstance(screen, ExamScreen)
-        await pilot.press("a", "c")
+        screen = await begin(pilot)
+        await pilot.press(*keys(app, "A", "C"))
         clock.advance(6 * 60)
         await tick(pilot, screen)  # what the one-second interval calls
         clock_widget = screen.query_one("#exam-clock")
@@ -277,6 +299,7 @@ async def test_the_countdown_turns_urgent_and_time_up_submits_from_under_a_dialo
 async def test_any_key_after_the_time_is_up_shows_the_results(data_dir: Path, clock: Clock) -> None:
     app = recording(make_app(EXAM_BANK, data_dir, start="exam", seed=1, minutes=1, clock=clock))
     async with app.run_test(size=SIZE) as pilot:
+        await begin(pilot)
         assert "01:00 left" in header(app)
         assert app.screen.query_one("#exam-clock").has_class("-urgent")
         clock.advance(61)
@@ -309,20 +332,29 @@ async def test_a_half_done_exam_is_offered_on_home_and_resumes_where_it_was(
 ) -> None:
     app = recording(make_app(EXAM_BANK, data_dir, start="exam", seed=1, clock=clock))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a", "c", "n", "b")
+        screen = await begin(pilot)
+        order = [item.order for item in screen.exam.items]
+        await pilot.press(*keys(app, "A", "C"))
+        await pilot.press("n")
+        await pilot.press(*keys(app, "B"))
         clock.advance(90)
         await pilot.press("escape")
         assert isinstance(app.screen, ConfirmDialog)
+        assert "Pause the exam?" in text_of(app.screen.query_one("#confirm-question"))
         await pilot.press("n")  # stay
         assert isinstance(app.screen, ExamScreen)
-        await pilot.press("escape", "y")
+        await pilot.press("q")  # q asks too
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
         await pilot.pause()
         home = app.screen
         assert isinstance(home, HomeScreen)
         offer = text_of(home.query_one("#resume-offer"))
-        assert "An unfinished exam: 2/5 answered, 08:30 left — r resume, x discard" in offer
+        assert "An unfinished exam: paused, 2/5 answered, 08:30 left — r resume, x discard" in offer
+        # sealed: home counts nothing of the open exam
+        assert [r[2:] for r in rows(home.query_one("#domains"))] == [["0", "0"]] * 3
 
-    # a new run on the same data dir offers it too, and r resumes it on question 2
+    # a new run on the same data dir offers it too, and r resumes it on question 2, same order
     app = recording(make_app(EXAM_BANK, data_dir, clock=clock))
     async with app.run_test(size=SIZE) as pilot:
         offer = app.screen.query_one("#resume-offer")
@@ -332,12 +364,14 @@ async def test_a_half_done_exam_is_offered_on_home_and_resumes_where_it_was(
         assert isinstance(screen, ExamScreen)
         assert "Question 2 / 5" in header(app) and "08:30 left" in header(app)
         assert [sorted(i.chosen) for i in screen.exam.items[:2]] == [["A", "C"], ["B"]]
+        assert [item.order for item in screen.exam.items] == order
+        assert screen.exam.pauses == 1
 
     # `quizapp exam --resume` goes straight into it
     app = recording(make_app(EXAM_BANK, data_dir, start="exam", resume=True, clock=clock))
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, ExamScreen)
-        assert "Exam resumed: 2/5 answered" in notices(app)
+        assert app.screen.exam.pauses == 2  # the last run ended without pausing: it counts as one
         # e on home offers the open exam first; n discards it and starts a new one
         await pilot.press("escape", "y")
         await pilot.pause()
@@ -345,10 +379,10 @@ async def test_a_half_done_exam_is_offered_on_home_and_resumes_where_it_was(
         assert isinstance(app.screen, OpenExamDialog)
         await pilot.press("n")
         await pilot.pause()
-        assert isinstance(app.screen, ExamScreen)
-        assert app.screen.exam.items[0].chosen == frozenset()
+        screen = await begin(pilot)
+        assert screen.exam.items[0].chosen == frozenset()
     history, _ = stored_exam(data_dir)
-    assert len(history) == 2 and history[1].finished is not None and history[1].percent is None
+    assert len(history) == 2 and history[1].status == "discarded" and history[1].percent is None
 
 
 async def test_resume_with_nothing_to_resume_says_so(data_dir: Path) -> None:
@@ -366,6 +400,7 @@ async def test_an_exam_whose_questions_left_the_bank_can_only_be_discarded(
     shutil.copytree(EXAM_BANK, bank)
     app = recording(make_app(bank, data_dir, start="exam", seed=1))
     async with app.run_test(size=SIZE) as pilot:
+        await begin(pilot)
         await pilot.press("a", "escape", "y")
         await pilot.pause()
     (bank / "serving" / "s1-kv.yaml").unlink()
@@ -393,12 +428,13 @@ async def test_an_exam_whose_questions_left_the_bank_can_only_be_discarded(
 
 async def test_a_small_bank_gives_a_shorter_exam_and_says_so(data_dir: Path) -> None:
     app = recording(make_app(EXAM_BANK, data_dir, start="exam", questions=50, domain="serving"))
-    async with app.run_test(size=SIZE):
-        screen = app.screen
-        assert isinstance(screen, ExamScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        facts = " ".join(text_of(w) for w in app.screen.query("#start-facts Static"))
+        assert "only 3 questions, so this exam has 3 instead of 50" in facts
+        assert "3 questions" in facts and "06:00 on the clock" in facts  # 2 minutes a question, as the bank's
+        screen = await begin(pilot)
         assert len(screen.exam.items) == 3
         assert {q.domain for q in screen.exam.questions} == {"serving"}
-        assert "only 3 questions, so this exam has 3 instead of 50" in notices(app)
 
 
 async def test_an_unknown_domain_draws_no_exam(data_dir: Path) -> None:
@@ -429,7 +465,9 @@ async def test_missed_studies_only_questions_whose_latest_answer_was_wrong(data_
         screen = app.screen
         assert isinstance(screen, QuestionScreen)
         assert [q.id for q in screen.session.questions] == ["ex-a1-path", "ex-s2-decode"]
-        await pilot.press("b", "enter", "escape")  # now right: no longer missed
+        assert "Missed" in text_of(screen.query_one("#q-header"))
+        await pilot.press(*keys(app, "B"))
+        await pilot.press("enter", "escape")  # now right: no longer missed
         assert [qid for qid, p in app.store.progress().items() if not p.last_correct] == ["ex-s2-decode"]
 
 
@@ -464,40 +502,45 @@ async def test_a_tag_picked_on_home_filters_study(data_dir: Path) -> None:
         assert app.tag is None and not home.query_one("#filter-line").display
 
 
-async def test_history_lists_the_exam_and_its_domains(data_dir: Path, clock: Clock) -> None:
+async def test_history_lists_the_exam_and_reopens_its_review(data_dir: Path, clock: Clock) -> None:
     app = recording(make_app(EXAM_BANK, data_dir, start="exam", seed=1, clock=clock))
     async with app.run_test(size=SIZE) as pilot:
-        for key in ("a", "c", "n", "b", "n", "a", "n", "a", "n", "a"):  # all right
-            await pilot.press(key)
+        screen = await begin(pilot)
+        for i, question in enumerate(screen.exam.questions):  # all right
+            await pilot.press(*keys(app, *sorted(question.answers)))
+            if i < 4:
+                await pilot.press("n")
         clock.advance(125)
-        await pilot.press("s", "s")  # nothing unanswered: no confirmation
+        await pilot.press("s", "s")  # nothing unanswered or marked: no confirmation
         await pilot.pause()
         assert isinstance(app.screen, ExamResultsScreen)
         await pilot.press("escape")
         app.store.record_answer("ex-a1-path", ["A"], False, 3.0, mode="study")
         await pilot.press("h")
-        screen = app.screen
-        assert isinstance(screen, HistoryScreen)
-        assert "Study: 1 answer to 1 question, 0 correct (0%)" in text_of(screen.query_one("#history-study"))
-        [row] = rows(screen.query_one("#history-exams"))
-        assert row[1:4] == ["5 / 5 (100%)", "pass", "02:05"]
-        assert row[4] == "attention 3/3, serving 2/2"
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        assert "Study: 1 answer to 1 question, 0 correct (0%)" in text_of(history.query_one("#history-study"))
+        [row] = rows(history.query_one("#history-exams"))
+        assert row[2:7] == ["submitted", "5 / 5 (100%)", "pass", "02:05 of 10:00", ""]
+        assert row[7] == "Attention mechanics 3/3, Serving and inference 2/2"
+        await pilot.press("enter")  # the whole results and review again, in the order it was taken
+        results = app.screen
+        assert isinstance(results, ExamResultsScreen)
+        assert "5 / 5 correct" in text_of(results.query_one("#results-score"))
         await pilot.press("enter")
-        detail = app.screen
-        assert isinstance(detail, ExamDetailDialog)
-        assert rows(detail.query_one("#exam-detail-domains")) == [
-            ["Attention mechanics", "3 / 3", "100%"],
-            ["Serving and inference", "2 / 2", "100%"],
-        ]
-        await pilot.press("escape", "escape")
+        reviewed = app.screen
+        assert isinstance(reviewed, ExamReviewScreen)
+        assert reviewed.query_one(OptionsView).shown.order == screen.exam.items[0].order
+        assert "✓ Correct" in screen_text(app)
+        await pilot.press("escape", "escape", "escape")
         assert isinstance(app.screen, HomeScreen)
 
 
 async def test_the_exam_keys_are_all_in_the_footer_at_80_columns(data_dir: Path) -> None:
     app = recording(make_app(EXAM_BANK, data_dir, start="exam", seed=1))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await begin(pilot)
         keys = list(app.screen.query_one(Footer).query(FooterKey))
         shown = [k.description for k in keys if k.region.right <= 80 and k.region.width > 0]
-        for description in ("Choose", "Next", "Prev", "Mark", "Grid", "Submit", "Leave"):
+        for description in ("Choose", "Next", "Prev", "Mark", "Grid", "Submit", "Pause"):
             assert description in shown

@@ -7,7 +7,7 @@ a known simulation) live in :mod:`quizapp.bank.rules`, so that each can be locat
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -17,6 +17,9 @@ Line = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"
 Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
 
 OPTION_LETTERS = "ABCDEFGH"
+
+Scoring = Literal["all-or-nothing", "partial"]
+"""How a 'choose N' question is scored: all or nothing, or Moodle's partial credit."""
 
 
 class Strict(BaseModel):
@@ -80,6 +83,11 @@ class Question(Strict):
     requirements: list[Requirement] = Field(default_factory=list, description="The constraints the scenario sets.")
     prompt: Line = Field(description="The line the learner answers.")
     options: list[Option] = Field(min_length=2, max_length=8, description="2 to 8 options.")
+    shuffle: bool = Field(
+        default=True,
+        description="Options are shown in a random order (letters follow the order shown); false keeps"
+        " the file's order, for options that must stay in sequence such as numeric ranges.",
+    )
     answer: OptionId | list[OptionId] = Field(description="One option id, or a list of ids for 'choose N'.")
     explanation: Text = Field(description="The expert's analysis, in markdown.")
     traps: list[Trap] = Field(default_factory=list, description="Misconceptions worth naming.")
@@ -103,8 +111,22 @@ class Question(Strict):
         return isinstance(self.answer, list)
 
     def is_correct(self, chosen: frozenset[str] | set[str]) -> bool:
-        """All-or-nothing scoring: right when the chosen ids are exactly the answers."""
+        """Right when the chosen ids are exactly the answers (full marks under either scoring rule)."""
         return frozenset(chosen) == self.answers
+
+    def score(self, chosen: frozenset[str] | set[str], scoring: Scoring = "all-or-nothing") -> float:
+        """The credit for a choice, 0..1.
+
+        ``all-or-nothing``: 1 when the choice is exactly the answer, else 0. ``partial`` (Moodle's
+        multiple-response rule): +1/N for each right pick, -1/N for each wrong pick, never below 0;
+        on a single-answer question both rules agree.
+        """
+        picked = frozenset(chosen)
+        if scoring == "all-or-nothing" or not self.multiple:
+            return 1.0 if picked == self.answers else 0.0
+        n = len(self.answers)
+        right, wrong = len(picked & self.answers), len(picked - self.answers)
+        return max(0.0, (right - wrong) / n)
 
     def option(self, option_id: str) -> Option:
         """The option with this id."""
@@ -129,6 +151,11 @@ class ExamSettings(Strict):
     questions: int = Field(default=20, ge=1, le=500, description="How many questions an exam draws.")
     minutes: int = Field(default=30, ge=1, le=600, description="The time limit in minutes.")
     pass_percent: int = Field(default=70, ge=0, le=100, description="The pass mark, 0..100.")
+    scoring: Scoring = Field(
+        default="all-or-nothing",
+        description="How 'choose N' questions score: 'all-or-nothing' (every pick right, none wrong) or"
+        " 'partial' (+1/N per right pick, -1/N per wrong pick, never below 0).",
+    )
 
 
 class Domain(Strict):

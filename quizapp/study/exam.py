@@ -13,7 +13,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..bank.models import Question
+from ..bank.models import Question, Scoring
+from .choice import ChoiceRefused, needed
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,14 @@ def draw(
 
 @dataclass
 class ExamItem:
-    """One question of an exam as the learner left it."""
+    """One question of an exam as the learner left it, with the order its options are shown in."""
 
     question_id: str
     chosen: frozenset[str] = frozenset()
     flagged: bool = False
     seconds: float = 0.0
+    order: tuple[str, ...] = ()
+    """Option ids in display order, drawn from the exam's seed; () means the file's order."""
 
     @property
     def answered(self) -> bool:
@@ -96,11 +99,16 @@ class ExamItem:
         return bool(self.chosen)
 
 
+def points(value: float) -> str:
+    """A score as people write it: '14', '13.5', '13.33'."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 @dataclass(frozen=True)
 class DomainScore:
-    """Correct answers out of questions, for one domain."""
+    """Points scored out of questions, for one domain (whole numbers unless scoring is partial)."""
 
-    correct: int
+    correct: float
     total: int
 
     @property
@@ -111,9 +119,10 @@ class DomainScore:
 
 @dataclass(frozen=True)
 class ExamResult:
-    """The outcome of a submitted exam."""
+    """The outcome of a submitted exam. ``correct`` is the points scored: one per question under
+    all-or-nothing scoring, fractions of one under partial scoring."""
 
-    correct: int
+    correct: float
     total: int
     percent: float
     passed: bool
@@ -124,6 +133,10 @@ class ExamResult:
     unanswered: int
     timed_out: bool
     wrong: list[str] = field(default_factory=list)
+    """Ids of the questions that did not earn full marks."""
+    scoring: Scoring = "all-or-nothing"
+    scores: dict[str, float] = field(default_factory=dict)
+    """Each question's credit, 0..1."""
 
 
 Persist = Callable[["Exam", str, int | None], None]
@@ -145,6 +158,8 @@ class Exam:
         items: Sequence[ExamItem] | None = None,
         seconds_used: float = 0.0,
         exam_id: int | None = None,
+        scoring: Scoring = "all-or-nothing",
+        seed: int | None = None,
     ) -> None:
         if not questions:
             raise ValueError("an exam needs at least one question")
@@ -152,8 +167,17 @@ class Exam:
         self.items = list(items) if items is not None else [ExamItem(q.id) for q in questions]
         if [i.question_id for i in self.items] != [q.id for q in self.questions]:
             raise ValueError("exam items do not match its questions")
+        for q, item in zip(self.questions, self.items, strict=True):
+            if not item.order:
+                item.order = tuple(q.option_ids)
         self.time_limit = minutes * 60.0
         self.pass_percent = pass_percent
+        self.scoring: Scoring = scoring
+        self.seed = seed
+        self.pauses = 0
+        """How often the exam was left and resumed (a killed process counts: it resumed later)."""
+        self.paused_seconds = 0.0
+        """How long it stood paused, all pauses together (the clock does not run meanwhile)."""
         self.exam_id = exam_id
         self.result: ExamResult | None = None
         self.current = 0
@@ -209,13 +233,20 @@ class Exam:
         self.current = index
 
     def answer(self, chosen: frozenset[str] | set[str], index: int | None = None) -> None:
-        """Set the answer of a question (the current one by default); allowed until submission."""
+        """Set the answer of a question (the current one by default); allowed until submission.
+
+        It is a draft until the exam is submitted. More picks than the question takes are refused
+        (ChoiceRefused), and so is more than one on a single-answer question."""
         i = self.current if index is None else index
         if self.result is not None or self.tick():
             return
-        valid = set(self.questions[i].option_ids)
+        question = self.questions[i]
+        valid = set(question.option_ids)
         if not set(chosen) <= valid:
             raise KeyError(sorted(set(chosen) - valid))
+        if len(chosen) > needed(question):
+            n = needed(question)
+            raise ChoiceRefused(f"This question takes {n} answer{'s' if n > 1 else ''}, not {len(chosen)}.")
         self.items[i].chosen = frozenset(chosen)
         self._save("answer", i)
 
@@ -238,41 +269,58 @@ class Exam:
         """Indexes of questions marked for review."""
         return [i for i, item in enumerate(self.items) if item.flagged]
 
+    @property
+    def incomplete(self) -> list[int]:
+        """Indexes of 'choose N' questions with some, but fewer than N, options chosen."""
+        return [
+            i for i, (q, item) in enumerate(zip(self.questions, self.items, strict=True))
+            if item.answered and len(item.chosen) < needed(q)
+        ]
+
     # -- scoring ----------------------------------------------------------------------------------
     def submit(self, *, timed_out: bool = False) -> ExamResult:
-        """Score the exam (all or nothing per question) and close it."""
+        """Score the exam by its scoring rule and close it."""
         if self.result is not None:
             return self.result
         if not timed_out:
             self._charge()
-        per_domain: dict[str, list[int]] = {}
-        wrong = []
-        correct = 0
+        self.result = self._score(timed_out)
+        self._save("submit", None)
+        return self.result
+
+    def restore(self, *, timed_out: bool) -> ExamResult:
+        """Score an exam that was submitted before (read back from the store) without saving anything."""
+        self.result = self._score(timed_out)
+        return self.result
+
+    def _score(self, timed_out: bool) -> ExamResult:
+        """The result of the items as they stand."""
+        per_domain: dict[str, list[float]] = {}
+        scores: dict[str, float] = {}
         for q, item in zip(self.questions, self.items, strict=True):
-            right = q.is_correct(item.chosen)
-            correct += right
-            tally = per_domain.setdefault(q.domain, [0, 0])
-            tally[0] += right
+            credit = q.score(item.chosen, self.scoring)
+            scores[q.id] = credit
+            tally = per_domain.setdefault(q.domain, [0.0, 0])
+            tally[0] += credit
             tally[1] += 1
-            if not right:
-                wrong.append(q.id)
+        correct = round(sum(scores.values()), 6)
         total = len(self.items)
         percent = 100.0 * correct / total
-        self.result = ExamResult(
+        return ExamResult(
             correct=correct,
             total=total,
             percent=percent,
             passed=percent >= self.pass_percent,
             pass_percent=self.pass_percent,
-            per_domain={d: DomainScore(c, t) for d, (c, t) in per_domain.items()},
+            per_domain={d: DomainScore(round(c, 6), int(t)) for d, (c, t) in per_domain.items()},
             seconds_used=self.seconds_used,
             per_question_seconds={item.question_id: item.seconds for item in self.items},
             unanswered=len(self.unanswered),
             timed_out=timed_out,
-            wrong=wrong,
+            wrong=[qid for qid, credit in scores.items() if credit < 1.0],
+            scoring=self.scoring,
+            scores=scores,
         )
-        self._save("submit", None)
-        return self.result
 
     def _save(self, what: str, index: int | None) -> None:
         if self._persist is not None:

@@ -6,11 +6,13 @@ and the clock is injected so tests need no sleeps.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..bank.models import Question
+from .choice import ChoiceRefused, Shown, check_complete, shuffled_ids, toggled
 
 Recorder = Callable[["AnswerResult"], None]
 
@@ -25,7 +27,7 @@ class AnswerResult:
     seconds: float
 
 
-class NothingChosen(ValueError):
+class NothingChosen(ChoiceRefused):
     """Raised when submitting without choosing an option."""
 
 
@@ -35,7 +37,10 @@ def select(questions: Sequence[Question], domain: str | None = None, tag: str | 
 
 
 class StudySession:
-    """Walks a list of questions; choosing, submitting (judged and recorded) and moving on."""
+    """Walks a list of questions; choosing, submitting (judged and recorded) and moving on.
+
+    Each question's options are shuffled afresh every time it is shown (``rng``), unless it sets
+    ``shuffle: false``; ``shown`` holds the order on screen."""
 
     def __init__(
         self,
@@ -43,6 +48,7 @@ class StudySession:
         *,
         record: Recorder | None = None,
         clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
     ) -> None:
         if not questions:
             raise ValueError("a study session needs at least one question")
@@ -53,7 +59,13 @@ class StudySession:
         self.submitted: AnswerResult | None = None
         self._record = record
         self._clock = clock
+        self._rng = rng or random.Random()
+        self.shown = self._present()
         self._shown_at = clock()
+
+    def _present(self) -> Shown:
+        """A fresh display order for the current question."""
+        return Shown(self.current, shuffled_ids(self.current, self._rng))
 
     @property
     def current(self) -> Question:
@@ -71,24 +83,23 @@ class StudySession:
         return self.index == len(self.questions) - 1
 
     def toggle(self, option_id: str) -> None:
-        """Choose an option: replaces the choice on single-answer questions, toggles on 'choose N'."""
+        """Choose an option: replaces the choice on single-answer questions, toggles on 'choose N'.
+
+        A tick past N is refused (ChoiceRefused) and changes nothing."""
         if self.submitted is not None:
             return
-        if option_id not in self.current.option_ids:
-            raise KeyError(option_id)
-        if not self.current.multiple:
-            self.selection = {option_id}
-        elif option_id in self.selection:
-            self.selection.discard(option_id)
-        else:
-            self.selection.add(option_id)
+        self.selection = set(toggled(self.current, self.selection, option_id))
 
     def submit(self) -> AnswerResult:
-        """Judge the current choice (all or nothing), record it, and return the result."""
+        """Judge the current choice (right only when exactly the answer), record it, return the result.
+
+        A choice of the wrong size (nothing, or not N on 'choose N') is refused with ChoiceRefused
+        (NothingChosen for nothing) before anything is judged or recorded."""
         if self.submitted is not None:
             return self.submitted
         if not self.selection:
-            raise NothingChosen("choose an option first")
+            raise NothingChosen("Choose an option first.")
+        check_complete(self.current, self.selection)
         chosen = frozenset(self.selection)
         result = AnswerResult(self.current, chosen, self.current.is_correct(chosen), self._clock() - self._shown_at)
         if self._record is not None:
@@ -104,6 +115,7 @@ class StudySession:
         self.index += 1
         self.selection = set()
         self.submitted = None
+        self.shown = self._present()
         self._shown_at = self._clock()
         return True
 

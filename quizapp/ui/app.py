@@ -19,7 +19,8 @@ from ..locations import bundled_bank
 from ..locations import data_dir as default_data_dir
 from ..store import Store
 from ..study.session import select
-from .exams import Clock, ExamOptions, new_exam, open_exam, resume_exam
+from ..bank.models import Scoring
+from .exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, plan_exam, resume_exam
 from .screens.home import HomeScreen
 
 STARTS = ("home", "study", "exam")
@@ -77,6 +78,11 @@ class QuizApp(App[None]):
         """The exam clock (monotonic seconds); tests inject one they move by hand."""
 
     @property
+    def scoring(self) -> Scoring:
+        """The bank's rule for scoring 'choose N' questions."""
+        return self.bank.manifest.exam.scoring if self.bank else "all-or-nothing"
+
+    @property
     def bank_title(self) -> str:
         """The bank's title, or its folder when bank.yaml is unusable."""
         return self.bank.title if self.bank else str(self.bank_dir)
@@ -111,13 +117,45 @@ class QuizApp(App[None]):
         """Open a study session on the matching questions; False (and a notice) when none match."""
         from .screens.question import QuestionScreen
 
-        questions = select(self.bank.questions, domain, tag) if self.bank else []
+        matching = select(self.bank.questions, domain, tag) if self.bank else []
+        sealed = self.exams.open_question_ids()
+        questions = [q for q in matching if q.id not in sealed]
         if not questions:
             filters = (("domain", domain), ("tag", tag))
             what = " and ".join(f"{k} '{v}'" for k, v in filters if v) or "this bank"
-            self.notify(f"No questions for {what}.", severity="warning", markup=False)
+            why = " outside your unfinished exam" if matching else ""
+            self.notify(f"No questions for {what}{why}.", severity="warning", markup=False)
             return False
+        self._say_sealed(len(matching) - len(questions))
         self.push_screen(QuestionScreen(questions))
+        return True
+
+    def _say_sealed(self, count: int) -> None:
+        """Say that questions of the unfinished exam were left out of a study session."""
+        if count:
+            self.notify(
+                f"{count} question{'s are' if count != 1 else ' is'} in your unfinished exam, so left out"
+                " until it is submitted or discarded.", markup=False,
+            )
+
+    def study_questions(self, question_ids: list[str], label: str) -> bool:
+        """A study session on these questions (those of an unfinished exam left out)."""
+        from .screens.question import QuestionScreen
+
+        if self.bank is None:
+            return False
+        sealed = self.exams.open_question_ids()
+        known = {qid for qid, _, _ in self.bank.questions.index}
+        ids = [qid for qid in question_ids if qid in known and qid not in sealed]
+        if not ids:
+            why = (
+                "they are all in your unfinished exam: submit or discard it to study them"
+                if any(qid in sealed for qid in question_ids) else "they are no longer in the bank"
+            )
+            self.notify(f"Nothing to study: {why}.", severity="warning", markup=False)
+            return False
+        self._say_sealed(sum(qid in sealed for qid in question_ids))
+        self.push_screen(QuestionScreen([self.bank.question(qid) for qid in ids], label=label))
         return True
 
     def start_missed(self) -> bool:
@@ -130,11 +168,13 @@ class QuizApp(App[None]):
         index = self.bank.questions.index
         missed = [qid for qid, _, _ in index if qid in progress and not progress[qid].last_correct]
         if not missed:
-            self.notify("No missed questions: every question you answered was right the last time.",
-                        markup=False)
+            message = (
+                "No missed questions: every question you answered was right the last time."
+                if progress else "No missed questions yet: answer some first (s studies every question)."
+            )
+            self.notify(message, markup=False)
             return False
-        self.push_screen(QuestionScreen([self.bank.question(qid) for qid in missed]))
-        return True
+        return self.study_questions(missed, "Missed")
 
     def start_exam(self, options: ExamOptions | None = None, *, replace_open: bool = False) -> None:
         """A new practice exam (the bank's defaults unless ``options`` say otherwise). An unfinished
@@ -157,14 +197,35 @@ class QuizApp(App[None]):
 
             self.push_screen(OpenExamDialog(unfinished), chosen)
             return
-        drawn = new_exam(self.bank, self.exams, options, self.clock)  # saved before the first question shows
-        if drawn.exam is None:
-            self.notify(drawn.note, severity="error", markup=False, timeout=10)
+        from .screens.exam_start import START, ExamStartScreen
+
+        plan = plan_exam(self.bank, options)
+        if isinstance(plan, str):
+            self.notify(plan, severity="error", markup=False, timeout=10)
             return
-        if drawn.note:
-            self.notify(drawn.note.capitalize() + ".", title="A shorter exam", severity="warning",
-                        markup=False, timeout=10)
-        self.push_screen(ExamScreen(drawn.exam))
+        bank = self.bank
+
+        def started(choice: str | None) -> None:
+            if choice == START:  # stored before the first question shows, so nothing is lost
+                self.push_screen(ExamScreen(begin_exam(bank, self.exams, plan, self.clock)))
+
+        self.push_screen(ExamStartScreen(plan), started)
+
+    def review_exam(self, exam_id: int) -> bool:
+        """The results and question review of a submitted exam, as it was taken; False (and a notice)
+        when it cannot be shown."""
+        from .screens.exam_results import ExamResultsScreen
+
+        if self.bank is None:
+            return False
+        try:
+            exam = self.exams.load(exam_id, BankQuestions(self.bank))
+        except KeyError:
+            self.notify("This exam cannot be reviewed: it was not submitted, or some of its questions are"
+                        " no longer in the bank.", severity="warning", markup=False)
+            return False
+        self.push_screen(ExamResultsScreen(exam))
+        return True
 
     def resume_exam(self) -> bool:
         """Resume the unfinished exam where it was left; False (and a plain notice) when there is none."""
@@ -182,7 +243,6 @@ class QuizApp(App[None]):
                         " bank. Press x on the home screen to discard it.", severity="error", markup=False,
                         timeout=10)
             return False
-        self.notify(f"Exam resumed: {unfinished.summary}.", markup=False)
         self.push_screen(ExamScreen(exam))
         return True
 

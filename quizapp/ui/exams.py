@@ -6,13 +6,17 @@ No widgets here: the screens call these, and tests can too.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from ..bank import Bank, Question
+from ..bank.models import Scoring
 from ..exam_store import ExamStore
-from ..study.exam import Exam, draw
+from ..history import clock_text
+from ..study.choice import exam_order
+from ..study.exam import Exam, ExamItem, draw
 
 Clock = Callable[[], float]
 
@@ -25,14 +29,6 @@ class ExamOptions:
     minutes: float | None = None
     domain: str | None = None
     seed: int | None = None
-
-
-@dataclass(frozen=True)
-class NewExam:
-    """A freshly drawn exam (None when nothing could be drawn), and a plain note about the draw."""
-
-    exam: Exam | None
-    note: str = ""
 
 
 class BankQuestions(Mapping[str, Question]):
@@ -51,44 +47,55 @@ class BankQuestions(Mapping[str, Question]):
         return len(self.bank.questions)
 
 
-def clock_text(seconds: float) -> str:
-    """'mm:ss', or 'h:mm:ss' from an hour up (seconds rounded up, so 0:00 means the time is up)."""
-    whole = int(-(-max(0.0, seconds) // 1))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+@dataclass(frozen=True)
+class ExamPlan:
+    """An exam drawn but not yet begun: what its start page shows. Nothing is stored until it begins."""
+
+    question_ids: list[str]
+    minutes: float
+    pass_percent: int
+    scoring: Scoring
+    seed: int
+    domain: str | None = None
+    note: str = ""
+
+    @property
+    def count(self) -> int:
+        """How many questions it has."""
+        return len(self.question_ids)
 
 
-def new_exam(bank: Bank, exams: ExamStore, options: ExamOptions, clock: Clock | None = None) -> NewExam:
-    """Draw the questions by domain weight and create the exam in the store, so every answer,
-    flag and second is saved from the first question on."""
+def plan_exam(bank: Bank, options: ExamOptions) -> ExamPlan | str:
+    """Draw an exam's questions by domain weight; a plain message instead when nothing can be drawn.
+
+    The seed (drawn at random when none is given) fixes both the questions and each question's
+    option order. Without ``minutes`` the time is the bank's minutes per question times the count.
+    """
     settings = bank.manifest.exam
     wanted = options.questions if options.questions is not None else settings.questions
-    minutes = options.minutes if options.minutes is not None else float(settings.minutes)
+    seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
     weights = {d.id: d.weight for d in bank.manifest.domains}
     index = [(qid, domain) for qid, domain, _ in bank.questions.index]
-    drawn = draw(index, weights, wanted, seed=options.seed, domain=options.domain)
+    drawn = draw(index, weights, wanted, seed=seed, domain=options.domain)
     if not drawn.question_ids:
         where = f"domain '{options.domain}'" if options.domain else "this bank"
-        return NewExam(None, f"No questions to draw from {where}, so there is no exam.")
-    exam_id = exams.create(
-        bank.title,
-        drawn.question_ids,
-        minutes,
-        settings.pass_percent,
-        seed=options.seed,
-        domain=options.domain,
-    )
+        return f"No questions to draw from {where}, so there is no exam."
+    count = len(drawn.question_ids)
+    minutes = options.minutes if options.minutes is not None else settings.minutes * count / settings.questions
+    return ExamPlan(drawn.question_ids, minutes, settings.pass_percent, settings.scoring, seed, options.domain,
+                    drawn.note)
+
+
+def begin_exam(bank: Bank, exams: ExamStore, plan: ExamPlan, clock: Clock | None = None) -> Exam:
+    """Build the planned exam, its option orders drawn from its seed, and create it in the store, so
+    every answer, flag and second is saved from the first question on."""
+    questions = [bank.question(qid) for qid in plan.question_ids]
+    items = [ExamItem(q.id, order=exam_order(q, plan.seed)) for q in questions]
     extra = {"clock": clock} if clock is not None else {}
-    exam = Exam(
-        [bank.question(qid) for qid in drawn.question_ids],
-        minutes=minutes,
-        pass_percent=settings.pass_percent,
-        persist=exams.persister(),
-        exam_id=exam_id,
-        **extra,
-    )
-    return NewExam(exam, drawn.note)
+    exam = Exam(questions, minutes=plan.minutes, pass_percent=plan.pass_percent, persist=exams.persister(),
+                items=items, scoring=plan.scoring, seed=plan.seed, **extra)
+    exams.create(bank.title, exam, domain=plan.domain)
+    return exam
 
 
 def resume_exam(bank: Bank, exams: ExamStore, exam_id: int, clock: Clock | None = None) -> Exam:
@@ -107,11 +114,13 @@ class OpenExam:
     missing: list[str]
     """Ids of its questions that are no longer in the bank (it cannot be resumed then)."""
     started: float = 0.0
+    status: str = "open"
 
     @property
     def summary(self) -> str:
-        """'7/20 answered, 12:31 left'."""
-        return f"{self.answered}/{self.total} answered, {clock_text(self.remaining)} left"
+        """'paused, 7/20 answered, 12:31 left' ('paused, ' only when the learner paused it)."""
+        paused = "paused, " if self.status == "paused" else ""
+        return f"{paused}{self.answered}/{self.total} answered, {clock_text(self.remaining)} left"
 
     @property
     def started_text(self) -> str:
@@ -124,10 +133,11 @@ def open_exam(bank: Bank | None, exams: ExamStore) -> OpenExam | None:
     exam_id = exams.open_exam_id()
     if exam_id is None:
         return None
-    record = next((r for r in exams.history() if r.id == exam_id), None)
+    record = exams.record(exam_id)
     if record is None:
         return None
     known = {qid for qid, _, _ in bank.questions.index} if bank is not None else set()
     missing = [qid for qid in record.question_ids if qid not in known]
     remaining = max(0.0, record.minutes * 60.0 - record.seconds_used)
-    return OpenExam(exam_id, record.answered, len(record.question_ids), remaining, missing, record.started)
+    return OpenExam(exam_id, record.answered, len(record.question_ids), remaining, missing, record.started,
+                    record.status)

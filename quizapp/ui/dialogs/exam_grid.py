@@ -15,10 +15,11 @@ from ..widgets.exam_grid import QuestionGrid, legend
 
 
 def counts_line(exam: Exam) -> str:
-    """'7 of 20 answered · 13 unanswered · 2 marked'."""
+    """'7 of 20 answered · 13 unanswered · 2 marked' (and '· 1 incomplete' when a 'choose N' is)."""
     total = len(exam.items)
     answered = total - len(exam.unanswered)
-    return f"{answered} of {total} answered · {total - answered} unanswered · {len(exam.flagged)} marked"
+    incomplete = f" · {len(exam.incomplete)} incomplete" if exam.incomplete else ""
+    return f"{answered} of {total} answered{incomplete} · {total - answered} unanswered · {len(exam.flagged)} marked"
 
 
 class QuestionGridDialog(ModalScreen[int | None]):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -22,10 +22,17 @@ def score_line(results: Sequence[AnswerResult]) -> str:
     return f"{right} / {total} correct ({percent}%)"
 
 
-class SummaryDialog(ModalScreen[None]):
-    """Shows the session's score; dismissing it returns to the home screen."""
+RETAKE = "retake"
+"""What the dialog dismisses with when the learner asks to retake the questions they got wrong."""
 
-    BINDINGS = [Binding("escape,enter,n", "close", "Back home", id="summary.close")]
+
+class SummaryDialog(ModalScreen[str | None]):
+    """Shows the session's score; dismisses with RETAKE (r) to study the wrong ones again, or None."""
+
+    BINDINGS = [
+        Binding("escape,n", "close", "Back home", id="summary.close"),
+        Binding("r", "retake", "Retake the wrong ones", id="summary.retake"),
+    ]
 
     def __init__(self, results: Sequence[AnswerResult]) -> None:
         super().__init__()
@@ -45,17 +52,29 @@ class SummaryDialog(ModalScreen[None]):
             yield Static(Content.styled(score_line(self.results), "bold"), id="summary-score")
             with VerticalScroll(id="summary-list"):
                 yield Static(lines)
-            yield Button("Back home", id="summary-close", variant="primary", compact=True)
+            with Horizontal(classes="dialog-buttons"):
+                wrong = sum(not r.correct for r in self.results)
+                if wrong:
+                    yield Button(f"Retake the {wrong} I got wrong (r)", id="summary-retake", compact=True)
+                yield Button("Back home (esc)", id="summary-close", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         """Focus the button so Enter goes home."""
         self.query_one("#summary-close", Button).focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Retaking needs a wrong answer."""
+        return action != "retake" or any(not r.correct for r in self.results)
+
     def action_close(self) -> None:
         """Close and go home."""
         self.dismiss(None)
 
+    def action_retake(self) -> None:
+        """Close and study the questions answered wrong."""
+        self.dismiss(RETAKE)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Close and go home."""
+        """A button: retake, or go home."""
         event.stop()
-        self.dismiss(None)
+        self.dismiss(RETAKE if event.button.id == "summary-retake" else None)

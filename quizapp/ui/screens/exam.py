@@ -16,12 +16,14 @@ from textual.widgets import Footer
 
 from ...bank.models import Question
 from ...store import StoreError
+from ...study.choice import ChoiceRefused, Shown, check_complete, toggled
 from ...study.exam import Exam
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.exam_grid import QuestionGridDialog
 from ..exams import clock_text
 from ..widgets.exam_parts import ExamHeader, QuestionPane
 from ..widgets.options import OptionsView, choice_bindings
+from ..widgets.question_text import ChoiceStatus
 from .exam_submit import SUBMIT, SubmitReviewScreen
 
 if TYPE_CHECKING:
@@ -32,26 +34,19 @@ GRID_LETTER = 6
 """'g' opens the grid, except on a question with a 7th option (G), where ctrl+g does."""
 
 
-def toggled(question: Question, chosen: frozenset[str], option_id: str) -> frozenset[str]:
-    """The new choice: replaces it on single-answer questions, toggles on 'choose N'."""
-    if not question.multiple:
-        return frozenset({option_id})
-    return chosen - {option_id} if option_id in chosen else chosen | {option_id}
-
-
 class ExamScreen(Screen[None]):
     """A running exam. It ends in the results screen: submitted by the learner, or by the clock."""
 
     BINDINGS = [
         *choice_bindings("exam"),
-        Binding("enter", "enter", "Choose / next", show=False, id="exam.enter"),
+        Binding("enter", "enter", "Answer / next", show=False, id="exam.enter"),
         Binding("n", "next", "Next", id="exam.next"),
         Binding("p", "previous", "Prev", id="exam.previous"),
         Binding("m", "flag", "Mark", id="exam.flag"),
         Binding("g", "grid", "Grid", id="exam.grid"),
         Binding("ctrl+g", "open_grid", "Grid", show=False, id="exam.grid-always"),
         Binding("s,ctrl+s", "review", "Submit", id="exam.submit"),
-        Binding("escape", "leave", "Leave", id="exam.leave"),
+        Binding("escape,q", "leave", "Pause", id="exam.leave"),
     ]
 
     AUTO_FOCUS = ""
@@ -71,10 +66,15 @@ class ExamScreen(Screen[None]):
         """The question on screen."""
         return self.exam.questions[self.exam.current]
 
+    @property
+    def shown(self) -> Shown:
+        """The question on screen, its options in the exam's order."""
+        return Shown(self.question, self.exam.items[self.exam.current].order)
+
     def compose(self) -> ComposeResult:
         """Header (position, answered count and mark, countdown), the question and its options."""
         yield ExamHeader(self.exam)
-        yield QuestionPane(self.question)
+        yield QuestionPane(self.shown, self.exam.scoring)
         yield Footer(compact=True, show_command_palette=False)  # every exam key fits in 80 columns
 
     def on_mount(self) -> None:
@@ -95,11 +95,13 @@ class ExamScreen(Screen[None]):
 
     # -- drawing -----------------------------------------------------------------------------------
 
-    def _show_state(self) -> None:
-        """Push the item's choice into the options, and redraw the header."""
+    def _show_state(self, refusal: str | None = None) -> None:
+        """Push the item's choice into the options and the count line, and redraw the header."""
         options = self.query_one(OptionsView)
-        options.set_state(self.exam.items[self.exam.current].chosen, None)
+        chosen = self.exam.items[self.exam.current].chosen
+        options.set_state(chosen, None)
         options.focus(scroll_visible=False)
+        self.query_one(ChoiceStatus).show(chosen, refusal)
         self._show_header()
         self.refresh_bindings()
 
@@ -172,9 +174,10 @@ class ExamScreen(Screen[None]):
         return True
 
     def action_choose(self, index: int) -> None:
-        """Choose option number ``index`` (toggle on 'choose N') and put the cursor on it."""
-        self.query_one(OptionsView).cursor = index
-        self._toggle(self.question.option_ids[index])
+        """Choose the option shown at ``index`` (toggle on 'choose N') and put the cursor on it."""
+        options = self.query_one(OptionsView)
+        options.cursor = index
+        self._toggle(options.cursor_id)
 
     @on(OptionsView.Toggled, "#q-options")
     def option_toggled(self, event: OptionsView.Toggled) -> None:
@@ -186,6 +189,9 @@ class ExamScreen(Screen[None]):
         item = self.exam.items[self.exam.current]
         try:
             self.exam.answer(toggled(self.question, item.chosen, option_id))
+        except ChoiceRefused as refused:  # a tick past N: nothing changes
+            self._show_state(str(refused))
+            return
         except (StoreError, sqlite3.Error) as exc:
             self._not_saved(exc)
         if self.exam.result is not None:  # the engine checks the clock on every change
@@ -195,11 +201,14 @@ class ExamScreen(Screen[None]):
         self.query_one("#q-choice").scroll_visible(animate=False)
 
     async def action_enter(self) -> None:
-        """Enter: choose the option under the cursor if it is not chosen, else go to the next question."""
-        options = self.query_one(OptionsView)
-        if options.cursor_id not in self.exam.items[self.exam.current].chosen:
-            self._toggle(options.cursor_id)
-        elif self.exam.current < len(self.exam.items) - 1:
+        """Enter: give this answer and go on (to the next question, or the review after the last).
+        A choice of the wrong size is refused on the count line; n moves on without answering."""
+        try:
+            check_complete(self.question, self.exam.items[self.exam.current].chosen)
+        except ChoiceRefused as refused:
+            self._show_state(f"{refused} (n moves on without answering)")
+            return
+        if self.exam.current < len(self.exam.items) - 1:
             await self.go(self.exam.current + 1)
         else:
             self.action_review()
@@ -223,7 +232,7 @@ class ExamScreen(Screen[None]):
         if self.exam.result is not None:
             self.finish()
             return
-        await self.query_one(QuestionPane).show(self.question)
+        await self.query_one(QuestionPane).show(self.shown)
         self._show_state()
 
     async def action_next(self) -> None:
@@ -269,15 +278,17 @@ class ExamScreen(Screen[None]):
         self.app.push_screen(SubmitReviewScreen(self.exam), reviewed)
 
     def action_leave(self) -> None:
-        """Escape: ask, then go home; the exam stays open to be resumed."""
+        """Escape or q: ask, then pause the exam and go home; it is resumed from there."""
 
         def answered(leave: bool | None) -> None:
             if not leave or self.ended:
                 return
             try:
                 self.exam.tick()  # the time so far, saved
-            except (StoreError, sqlite3.Error):
-                pass
+                if self.exam.result is None:
+                    self.app.exams.pause(self.exam)
+            except (StoreError, sqlite3.Error) as exc:
+                self._not_saved(exc)
             if self.exam.result is not None:  # the time ran out meanwhile
                 self.finish()
                 return
@@ -286,9 +297,10 @@ class ExamScreen(Screen[None]):
 
         left = clock_text(self.exam.remaining)
         dialog = ConfirmDialog(
-            "Leave the exam?",
-            f"It stays open with {left} left: resume it from the home screen (r).",
-            yes="Leave",
+            "Pause the exam?",
+            f"The clock stops with {left} left. Nothing is scored and home shows nothing of it until"
+            " you submit; resume it from the home screen (r). The results say how long it was paused.",
+            yes="Pause",
             no="Stay",
         )
         self.app.push_screen(dialog, answered)

@@ -14,7 +14,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ...study.exam import Exam, ExamResult
+from ...history import pause_text
+from ...study.choice import Shown, scoring_rule
+from ...study.exam import Exam, ExamResult, points
 from ...text import plain
 from ..exams import clock_text
 from ..widgets.exam_grid import MARK_FLAG
@@ -23,6 +25,8 @@ from ..widgets.options import MARK_CORRECT, MARK_WRONG
 if TYPE_CHECKING:
     from ..app import QuizApp
 
+MARK_PARTLY = "◐"
+"""A question that earned part of its point (partial scoring)."""
 FILTERS = {"all": "all", "wrong": "wrong", "flagged": "marked"}
 """Review filters and how the screen names them."""
 BAR_WIDTH = 10
@@ -58,7 +62,7 @@ def verdict(result: ExamResult) -> Content:
     return Content.assemble(
         badge,
         "  ",
-        (f"{result.correct} / {result.total} correct", "bold"),
+        (f"{points(result.correct)} / {result.total} correct", "bold"),
         ("  ·  ", "dim"),
         (f"{result.percent:.0f}%", "bold"),
         ("  ·  ", "dim"),
@@ -67,12 +71,14 @@ def verdict(result: ExamResult) -> Content:
 
 
 def facts(exam: Exam, result: ExamResult) -> Content:
-    """'Time used 23:12 of 40:00 · 2 unanswered · 1 marked · finished in time'."""
+    """'Time used 23:12 of 40:00 · 2 unanswered · 1 marked · finished in time · paused 1× (2:05)',
+    and the scoring rule on a line of its own."""
     ending = (
         Content.styled("time ran out", "bold $text-warning")
         if result.timed_out
         else Content("finished in time")
     )
+    paused = pause_text(exam.pauses, exam.paused_seconds) or "never paused"
     return Content.assemble(
         f"Time used {clock_text(result.seconds_used)} of {clock_text(exam.time_limit)}",
         ("  ·  ", "dim"),
@@ -81,6 +87,10 @@ def facts(exam: Exam, result: ExamResult) -> Content:
         f"{len(exam.flagged)} marked",
         ("  ·  ", "dim"),
         ending,
+        ("  ·  ", "dim"),
+        paused,
+        "\n",
+        (f"Scoring: one point per question; {scoring_rule(result.scoring)}", "dim"),
     )
 
 
@@ -96,7 +106,8 @@ class ExamResultsScreen(Screen[None]):
         Binding("a", "filter('all')", "All", id="results.all"),
         Binding("w", "filter('wrong')", "Wrong", id="results.wrong"),
         Binding("f", "filter('flagged')", "Marked", id="results.flagged"),
-        Binding("escape", "home", "Home", id="results.home"),
+        Binding("r", "retake", "Retake wrong", id="results.retake"),
+        Binding("escape", "home", "Back", id="results.home"),
     ]
 
     app: QuizApp  # type: ignore[assignment]
@@ -116,8 +127,8 @@ class ExamResultsScreen(Screen[None]):
             id="results-title",
             classes="title-bar",
         )
+        yield Static(verdict(self.result), id="results-score")  # always in view, whatever the size
         with VerticalScroll(id="results-summary", can_focus=False):
-            yield Static(verdict(self.result), id="results-score")
             yield Static(facts(self.exam, self.result), id="results-facts")
             yield DataTable(id="results-domains", cursor_type="none", zebra_stripes=True)
         yield Static(id="results-filter")
@@ -136,7 +147,7 @@ class ExamResultsScreen(Screen[None]):
             domain = manifest.domain(domain_id) if manifest else None
             domains.add_row(
                 Text(domain.title if domain else domain_id),
-                Text(f"{score.correct} / {score.total}"),
+                Text(f"{points(score.correct)} / {score.total}"),
                 Text(f"{score.percent:.0f}%", justify="right"),
                 Text(
                     bar(score.percent), style="green" if score.percent >= self.result.pass_percent else "red"
@@ -147,6 +158,7 @@ class ExamResultsScreen(Screen[None]):
         questions.add_columns("#", "", MARK_FLAG, "Yours", "Answer", "Time", "Question")
         self.show_review(self.review)
         questions.focus()
+        self.call_after_refresh(self.query_one("#results-summary").scroll_home, animate=False)
 
     def show_review(self, name: str) -> None:
         """Fill the question list for a filter: all, wrong, or flagged."""
@@ -169,10 +181,15 @@ class ExamResultsScreen(Screen[None]):
     def _row(self, position: int) -> list[Text]:
         """One question: number, right or wrong, marked, your answer, the answer, time, title."""
         question, item = self.exam.questions[position], self.exam.items[position]
-        right = question.id not in self.result.wrong
-        mark = Text(MARK_CORRECT, style="bold green") if right else Text(MARK_WRONG, style="bold red")
-        yours = ", ".join(i for i in question.option_ids if i in item.chosen) or "—"
-        answer = ", ".join(i for i in question.option_ids if i in question.answers)
+        credit = self.result.scores.get(question.id, 0.0)
+        if credit >= 1:
+            mark = Text(MARK_CORRECT, style="bold green")
+        elif credit > 0:
+            mark = Text(MARK_PARTLY, style="bold yellow")
+        else:
+            mark = Text(MARK_WRONG, style="bold red")
+        shown = Shown(question, item.order)
+        yours, answer = shown.letters(item.chosen), shown.answer_letters
         seconds = self.result.per_question_seconds.get(question.id, item.seconds)
         title = short(plain(question.title), max(20, self.app.size.width - OTHER_COLUMNS))
         return [
@@ -199,6 +216,14 @@ class ExamResultsScreen(Screen[None]):
             ExamReviewScreen(self.exam, self.shown, self.shown.index(position), FILTERS[self.review])
         )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Retaking needs a question that did not earn full marks."""
+        return action != "retake" or bool(self.result.wrong)
+
+    def action_retake(self) -> None:
+        """Study the questions that did not earn full marks, with feedback after each."""
+        self.app.study_questions(list(self.result.wrong), "Retake")
+
     def action_home(self) -> None:
-        """Back to the home screen (the exam is saved)."""
+        """Back to where the results were opened from (the exam is saved)."""
         self.dismiss(None)

@@ -14,26 +14,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...bank.models import Question
+from ...study.choice import Shown
 from ...study.exam import Exam
 from ...study.session import AnswerResult
 from ..exams import clock_text
 from ..widgets.exam_grid import MARK_FLAG
 from ..widgets.feedback import FeedbackPanel, banner
-from ..widgets.options import MARK_WRONG, LinkedSimulations, OptionsView
+from ..widgets.options import LinkedSimulations, OptionsView
 from ..widgets.question_text import compose_question, prompt_widget
+from .question import scroll_to_verdict
 
 if TYPE_CHECKING:
     from ..app import QuizApp
-
-
-def review_banner(result: AnswerResult) -> Content:
-    """The study screen's verdict banner; for an unanswered question, 'Not answered'."""
-    if result.chosen:
-        return banner(result)
-    question = result.question
-    answer = ", ".join(i for i in question.option_ids if i in question.answers)
-    noun = "answers are" if question.multiple else "answer is"
-    return Content.assemble((f"{MARK_WRONG} Not answered — the {noun} {answer}", "bold"))
 
 
 class ExamReviewScreen(LinkedSimulations, Screen[None]):
@@ -68,6 +60,11 @@ class ExamReviewScreen(LinkedSimulations, Screen[None]):
         return self.exam.questions[self.position]
 
     @property
+    def shown(self) -> Shown:
+        """The question on screen in the order the exam showed it."""
+        return Shown(self.question, self.exam.items[self.position].order)
+
+    @property
     def answer(self) -> AnswerResult:
         """The learner's answer to it, judged."""
         item = self.exam.items[self.position]
@@ -92,11 +89,13 @@ class ExamReviewScreen(LinkedSimulations, Screen[None]):
         with VerticalScroll(id="q-body", can_focus=False):
             yield from compose_question(q)
             with Vertical(id="q-choice"):
-                yield prompt_widget(q)
+                credit = self.exam.result.scores.get(q.id) if self.exam.result else None
                 yield Static(
-                    review_banner(result), id="q-banner", classes="-correct" if result.correct else "-wrong"
+                    banner(result, self.shown, credit), id="q-banner",
+                    classes="-correct" if result.correct else "-wrong",
                 )
-                yield OptionsView(q, id="q-options")
+                yield prompt_widget(q)
+                yield OptionsView(self.shown, id="q-options")
             yield FeedbackPanel(q, id="q-feedback")
         yield Footer()
 
@@ -105,14 +104,15 @@ class ExamReviewScreen(LinkedSimulations, Screen[None]):
         self._show_state()
 
     def _show_state(self) -> None:
-        """The options as judged, the cursor on (the first of) the learner's choices."""
+        """The options as judged, the cursor on (the first of) the learner's choices, the verdict in view."""
         options = self.query_one(OptionsView)
         result = self.answer
-        chosen = [i for i, option_id in enumerate(self.question.option_ids) if option_id in result.chosen]
+        chosen = [i for i, option_id in enumerate(self.shown.order) if option_id in result.chosen]
         options.set_state(result.chosen, result)
-        options.cursor = chosen[0] if chosen else 0
+        options.place_cursor(chosen[0] if chosen else 0)
         options.focus(scroll_visible=False)
         self.refresh_bindings()
+        self.call_after_refresh(scroll_to_verdict, self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """n/p within the reviewed list."""
@@ -136,7 +136,6 @@ class ExamReviewScreen(LinkedSimulations, Screen[None]):
             self.index += step
             await self.recompose()
             self._show_state()
-            self.call_after_refresh(self.query_one("#q-body", VerticalScroll).scroll_home, animate=False)
 
     def action_back(self) -> None:
         """Back to the results."""

@@ -27,12 +27,15 @@ def item_line(exam: Exam, index: int) -> Content:
     """' 3  ● answered    ⚑  Title of the question'."""
     item = exam.items[index]
     answered, flag = item_marks(item)
-    state = "answered  " if item.answered else "unanswered"
+    if index in exam.incomplete:
+        state, style = "incomplete", "$text-warning"
+    else:
+        state, style = ("answered  ", "") if item.answered else ("unanswered", "$text-muted")
     return Content.assemble(
         (f"{index + 1:>3}  ", "bold"),
         answered,
         " ",
-        (state, "" if item.answered else "$text-muted"),
+        (state, style),
         "  ",
         flag,
         "  ",
@@ -41,8 +44,10 @@ def item_line(exam: Exam, index: int) -> Content:
 
 
 def unanswered_question(exam: Exam) -> str:
-    """'3 unanswered, 2 flagged: submit anyway?'."""
-    return f"{len(exam.unanswered)} unanswered, {len(exam.flagged)} flagged: submit anyway?"
+    """'3 unanswered, 1 incomplete, 2 marked: submit anyway?' (the counts that are not zero)."""
+    counts = [(len(exam.unanswered), "unanswered"), (len(exam.incomplete), "incomplete"),
+              (len(exam.flagged), "marked")]
+    return ", ".join(f"{n} {what}" for n, what in counts if n) + ": submit anyway?"
 
 
 class SubmitReviewScreen(ModalScreen[int | str | None]):
@@ -96,8 +101,8 @@ class SubmitReviewScreen(ModalScreen[int | str | None]):
         self.dismiss(event.option_index)
 
     def action_submit(self) -> None:
-        """Submit; ask first when some questions are unanswered."""
-        if not self.exam.unanswered:
+        """Submit; ask first when some questions are unanswered, incomplete or marked."""
+        if not (self.exam.unanswered or self.exam.incomplete or self.exam.flagged):
             self.dismiss(SUBMIT)
             return
 
@@ -105,9 +110,12 @@ class SubmitReviewScreen(ModalScreen[int | str | None]):
             if sure:
                 self.dismiss(SUBMIT)
 
+        rule = "Unanswered questions score 0; an incomplete 'choose N' scores " + (
+            "0 (all or nothing)." if self.exam.scoring == "all-or-nothing" else "its right picks less its wrong ones."
+        )
         dialog = ConfirmDialog(
             unanswered_question(self.exam),
-            "Unanswered questions count as wrong.",
+            rule,
             yes="Submit",
             no="Keep going",
         )

@@ -1,5 +1,5 @@
-"""History: study totals, and every past exam (date, score, pass or fail, each domain); Enter on an
-exam shows its per-domain detail."""
+"""History: study totals, and every exam (date, status, score, time, pauses, each domain); Enter on a
+submitted exam reopens its results and full question review, on an unfinished one resumes it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...exam_store import ExamRecord, ExamStore
-from ..dialogs.exam_detail import ExamDetailDialog, record_date, record_score, record_verdict
-from ..exams import clock_text
+from ...history import history_rows
 
 if TYPE_CHECKING:
     from ..app import QuizApp
@@ -37,11 +36,6 @@ def study_line(answers: int, correct: int, questions: int, missed: int) -> Conte
 def plural(count: int, noun: str) -> str:
     """'1 answer', '2 answers'."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def domains_cell(record: ExamRecord) -> str:
-    """'attention 3/4, serving 1/1'."""
-    return ", ".join(f"{d} {c}/{t}" for d, (c, t) in record.per_domain.items())
 
 
 class HistoryScreen(Screen[None]):
@@ -78,23 +72,25 @@ class HistoryScreen(Screen[None]):
         )
         self.query_one("#history-study", Static).update(line)
         table = self.query_one("#history-exams", DataTable)
-        table.add_columns("Date", "Score", "Result", "Time", "By domain")
-        for record in ExamStore(store).history():
+        table.add_columns("#", "Date", "Status", "Score", "Result", "Time", "Paused", "By domain")
+        records = ExamStore(store).history()
+        manifest = self.app.bank.manifest if self.app.bank else None
+        titles = {d.id: d.title for d in manifest.domains} if manifest else {}
+        styles = {"pass": "bold green", "fail": "bold red"}
+        for record, row in zip(records, history_rows(records, titles), strict=True):
             self.records[str(record.id)] = record
-            verdict = record_verdict(record)
-            style = {"pass": "bold green", "open": "yellow"}.get(
-                verdict, "bold red" if "fail" in verdict else "dim"
-            )
+            status_style = {"open": "yellow", "paused": "yellow", "discarded": "dim"}.get(record.status, "")
             table.add_row(
-                Text(record_date(record)),
-                Text(record_score(record)),
-                Text(verdict, style=style),
-                Text(clock_text(record.seconds_used)),
-                Text(domains_cell(record)),
+                Text(row.id, justify="right"), Text(row.date), Text(row.status, style=status_style),
+                Text(row.score), Text(row.result, style=styles.get(row.result, "")), Text(row.time),
+                Text(row.paused), Text(row.domains),
                 key=str(record.id),
             )
         hint = (
-            Content.assemble(("Enter", "bold"), " shows an exam's domains, ", ("Esc", "bold"), " goes back")
+            Content.assemble(
+                ("Enter", "bold"), " reopens an exam's results and review (or resumes an unfinished one), ",
+                ("Esc", "bold"), " goes back",
+            )
             if self.records
             else Content("No exams yet: press e on the home screen to take one.")
         )
@@ -102,10 +98,16 @@ class HistoryScreen(Screen[None]):
         table.focus()
 
     @on(DataTable.RowSelected, "#history-exams")
-    def show_exam(self, event: DataTable.RowSelected) -> None:
-        """Enter on an exam: its per-domain detail."""
+    def open_exam(self, event: DataTable.RowSelected) -> None:
+        """Enter on an exam: its results and review when submitted, resume when unfinished."""
         record = self.records[str(event.row_key.value)]
-        self.app.push_screen(ExamDetailDialog(record, self.app.bank.manifest if self.app.bank else None))
+        if record.scored:
+            self.app.review_exam(record.id)
+        elif record.status in ("open", "paused"):
+            self.app.resume_exam()
+        else:
+            self.notify(f"Exam {record.id} was discarded before it was submitted: it has no score or review.",
+                        markup=False)
 
     def action_back(self) -> None:
         """Back home."""

@@ -17,11 +17,12 @@ from textual.widgets import Footer, Static
 
 from ...bank.models import Question
 from ...store import StoreError
+from ...study.choice import ChoiceRefused
 from ...study.session import AnswerResult, StudySession
-from ..dialogs.summary import SummaryDialog
+from ..dialogs.summary import RETAKE, SummaryDialog
 from ..widgets.feedback import FeedbackPanel, banner
 from ..widgets.options import LinkedSimulations, OptionsView, choice_bindings
-from ..widgets.question_text import compose_question, prompt_widget
+from ..widgets.question_text import ChoiceStatus, compose_question, prompt_widget
 
 if TYPE_CHECKING:
     from ..app import QuizApp
@@ -35,6 +36,19 @@ def header(session: StudySession, domain_title: str) -> Content:
     return Content.assemble(
         (session.position, "bold"), ("  ·  ", "dim"), domain_title, ("  ·  difficulty ", "dim"), dots
     )
+
+
+def scroll_to_verdict(screen: Screen[None]) -> None:
+    """Make the verdict banner the first thing seen: from the top of the question when the banner sits
+    in the upper half of the first screen (the explanations still fit under it), else with the banner,
+    the prompt and the explained options at the top of the view."""
+    body = screen.query_one("#q-body", VerticalScroll)
+    choice = screen.query_one("#q-choice")
+    banner_bottom = choice.virtual_region.y + screen.query_one("#q-banner").outer_size.height + 1
+    if banner_bottom <= body.scrollable_content_region.height // 2:
+        body.scroll_home(animate=False)
+    else:
+        body.scroll_to_widget(choice, animate=False, top=True)
 
 
 class QuestionScreen(LinkedSimulations, Screen[None]):
@@ -53,9 +67,11 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
 
     app: QuizApp  # type: ignore[assignment]
 
-    def __init__(self, questions: Sequence[Question], *, mode: str = "study") -> None:
+    def __init__(self, questions: Sequence[Question], *, mode: str = "study", label: str = "") -> None:
         super().__init__()
         self.mode = mode
+        self.label = label
+        """What kind of session this is, in the header ('Missed', 'Retake'); '' for plain study."""
         self.session_id: int | None = None
         self.session = StudySession(questions, record=self._record)
 
@@ -77,15 +93,19 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         result = self.session.submitted
         domain = self.app.bank.manifest.domain(q.domain) if self.app.bank else None
         title = header(self.session, domain.title if domain else q.domain)
+        if self.label:
+            title = Content.assemble((self.label, "bold $text-accent"), ("  ·  ", "dim"), title)
         yield Static(title, id="q-header", classes="title-bar")
         with VerticalScroll(id="q-body", can_focus=False):
             yield from compose_question(q)
             with Vertical(id="q-choice"):
-                yield prompt_widget(q)
-                if result is not None:
+                if result is not None:  # the verdict first: it is what the learner looks for
                     verdict = "-correct" if result.correct else "-wrong"
-                    yield Static(banner(result), id="q-banner", classes=verdict)
-                yield OptionsView(q, id="q-options")
+                    yield Static(banner(result, self.session.shown), id="q-banner", classes=verdict)
+                yield prompt_widget(q)
+                if result is None:
+                    yield ChoiceStatus(q, self.app.scoring)
+                yield OptionsView(self.session.shown, id="q-options")
             if result is not None:
                 yield FeedbackPanel(q, id="q-feedback")
         yield Footer()
@@ -100,11 +120,13 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         if self.session_id is not None:
             self.app.store.end_session(self.session_id)
 
-    def _show_state(self) -> None:
-        """Push the session's selection/result into the options and refresh the footer."""
+    def _show_state(self, refusal: str | None = None) -> None:
+        """Push the session's selection/result into the options and the count line; refresh the footer."""
         options = self.query_one(OptionsView)
         options.set_state(self.session.selection, self.session.submitted)
         options.focus(scroll_visible=False)
+        for status in self.query(ChoiceStatus):
+            status.show(self.session.selection, refusal)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -120,10 +142,10 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         return True
 
     def action_choose(self, index: int) -> None:
-        """Choose option number ``index`` (toggle on 'choose N') and put the cursor on it."""
+        """Choose the option shown at ``index`` (toggle on 'choose N') and put the cursor on it."""
         options = self.query_one(OptionsView)
         options.cursor = index
-        self._toggle(self.question.option_ids[index])
+        self._toggle(options.cursor_id)
 
     @on(OptionsView.Toggled, "#q-options")
     def toggled(self, event: OptionsView.Toggled) -> None:
@@ -131,38 +153,35 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         self._toggle(event.option_id)
 
     def _toggle(self, option_id: str) -> None:
-        """Choose an option and keep the prompt and options in view."""
-        self.session.toggle(option_id)
+        """Choose an option (a tick past N is refused on the count line) and keep the options in view."""
+        try:
+            self.session.toggle(option_id)
+        except ChoiceRefused as refused:
+            self._show_state(str(refused))
+            return
         self._show_state()
         self.query_one("#q-choice").scroll_visible(animate=False)
 
     async def action_submit(self) -> None:
-        """Enter: choose the option under the cursor if it is not chosen yet, else submit."""
-        options = self.query_one(OptionsView)
-        if options.cursor_id not in self.session.selection:
-            self._toggle(options.cursor_id)
-            return
+        """Enter: submit the choice; one of the wrong size is refused on the count line, ungraded."""
         try:
             self.session.submit()
+        except ChoiceRefused as refused:
+            self._show_state(str(refused))
+            return
         except (StoreError, sqlite3.Error) as exc:  # not judged, so it can be submitted again
             self.notify(str(exc), title="Your answer was not saved", severity="error", markup=False)
             return
         await self._show_feedback()
 
     async def _show_feedback(self) -> None:
-        """Rebuild the screen as feedback, the cursor on (the first of) the learner's choices."""
-        ids = self.question.option_ids
-        chosen = [i for i, option_id in enumerate(ids) if option_id in self.session.selection]
+        """Rebuild the screen as feedback: the verdict at the top of the view, the cursor on (the
+        first of) the learner's choices without scrolling to it."""
+        chosen = [i for i, option_id in enumerate(self.session.shown.order) if option_id in self.session.selection]
         await self.recompose()
-        options = self.query_one(OptionsView)
-        options.cursor = chosen[0] if chosen else 0
+        self.query_one(OptionsView).place_cursor(chosen[0] if chosen else 0)
         self._show_state()
-        self.call_after_refresh(self._scroll_to_verdict)
-
-    def _scroll_to_verdict(self) -> None:
-        """Put the prompt and the verdict banner at the top of the view."""
-        body = self.query_one("#q-body", VerticalScroll)
-        body.scroll_to_widget(self.query_one("#q-choice"), animate=False, top=True)
+        self.call_after_refresh(scroll_to_verdict, self)
 
     async def action_next(self) -> None:
         """The next question, or the summary after the last one."""
@@ -171,7 +190,14 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
             self._show_state()
             self.call_after_refresh(self.query_one("#q-body", VerticalScroll).scroll_home, animate=False)
         else:
-            self.app.push_screen(SummaryDialog(self.session.results), lambda _: self.dismiss(None))
+            self.app.push_screen(SummaryDialog(self.session.results), self._summary_closed)
+
+    def _summary_closed(self, choice: str | None) -> None:
+        """Home, or a new session of the questions this one got wrong."""
+        wrong = [r.question for r in self.session.results if not r.correct]
+        self.dismiss(None)
+        if choice == RETAKE and wrong:
+            self.app.push_screen(QuestionScreen(wrong, label="Retake"))
 
     def action_leave(self) -> None:
         """Back to the home screen (every answer is already saved)."""

@@ -8,12 +8,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ...bank.models import Question
+from ...bank.models import Question, Scoring
+from ...study.choice import Shown
 from ...study.exam import Exam
 from ..exams import clock_text
 from .exam_grid import MARK_FLAG
 from .options import OptionsView
-from .question_text import compose_question, prompt_widget
+from .question_text import ChoiceStatus, compose_question, prompt_widget
 
 URGENT_SECONDS = 5 * 60
 """In the last five minutes the countdown turns urgent."""
@@ -21,9 +22,11 @@ URGENT_SECONDS = 5 * 60
 
 def position(exam: Exam) -> Content:
     """'Question 3 / 20  ·  7 answered'."""
-    answered = len(exam.items) - len(exam.unanswered)
+    incomplete = len(exam.incomplete)
+    answered = len(exam.items) - len(exam.unanswered) - incomplete
     return Content.assemble(
-        (f"Question {exam.current + 1} / {len(exam.items)}", "bold"), ("  ·  ", "dim"), f"{answered} answered"
+        (f"Question {exam.current + 1} / {len(exam.items)}", "bold"), ("  ·  ", "dim"), f"{answered} answered",
+        f" · {incomplete} incomplete" if incomplete else "",
     )
 
 
@@ -65,19 +68,26 @@ class QuestionPane(VerticalScroll, can_focus=False):
     """The question on screen: its texts and its option cards; rebuilt for each question while the
     header (and its running clock) stays put."""
 
-    def __init__(self, question: Question) -> None:
+    def __init__(self, shown: Shown, scoring: Scoring) -> None:
         super().__init__(id="q-body")
-        self.question = question
+        self.shown = shown
+        self.scoring: Scoring = scoring
+
+    @property
+    def question(self) -> Question:
+        """The question on screen."""
+        return self.shown.question
 
     def compose(self) -> ComposeResult:
-        """Title, scenario, requirements, prompt and options."""
+        """Title, scenario, requirements, prompt, the count line and the options in the exam's order."""
         yield from compose_question(self.question)
         with Vertical(id="q-choice"):
             yield prompt_widget(self.question)
-            yield OptionsView(self.question, id="q-options")
+            yield ChoiceStatus(self.question, self.scoring)
+            yield OptionsView(self.shown, id="q-options")
 
-    async def show(self, question: Question) -> None:
+    async def show(self, shown: Shown) -> None:
         """Show another question, from the top."""
-        self.question = question
+        self.shown = shown
         await self.recompose()
         self.scroll_home(animate=False)

@@ -8,20 +8,27 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ...bank.models import Question
+from ...study.choice import Shown
+from ...study.exam import points
 from ...study.session import AnswerResult
 from ...text import plain
 from .options import MARK_CORRECT, MARK_PICK, MARK_WRONG
 from .prose import literal, markdown
 
 
-def banner(result: AnswerResult) -> Content:
-    """'✓ Correct' or '✗ Incorrect — the answer is C', and a legend of the marks."""
+def banner(result: AnswerResult, shown: Shown, credit: float | None = None) -> Content:
+    """'✓ Correct' or '✗ Incorrect — the answer is C' (letters as shown), and a legend of the marks.
+    With ``credit`` (partial scoring), a partly right answer says what it earned."""
     question = result.question
-    answer = ", ".join(i for i in question.option_ids if i in question.answers)
+    answer = shown.answer_letters
+    noun = "answers are" if question.multiple else "answer is"
     if result.correct:
         head = Content.styled(f"{MARK_CORRECT} Correct", "bold")
+    elif not result.chosen:
+        head = Content.styled(f"{MARK_WRONG} Not answered — the {noun} {answer}", "bold")
+    elif credit:
+        head = Content.styled(f"{MARK_WRONG} Partly right ({points(credit)} of 1) — the {noun} {answer}", "bold")
     else:
-        noun = "answers are" if question.multiple else "answer is"
         head = Content.styled(f"{MARK_WRONG} Incorrect — the {noun} {answer}", "bold")
     legend = f"{MARK_CORRECT} correct   {MARK_WRONG} your wrong pick   {MARK_PICK} your pick"
     return Content.assemble(head, "\n", (legend, "dim"))

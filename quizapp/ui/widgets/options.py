@@ -13,6 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ...bank.models import OPTION_LETTERS, Question, SimLink
+from ...study.choice import Shown
 from ...study.session import AnswerResult
 from ...text import plain
 from .prose import paragraphs
@@ -22,9 +23,9 @@ MARK_WRONG = "✗"
 MARK_PICK = "→"
 
 
-def option_body(question: Question, index: int, result: AnswerResult | None) -> Content:
+def option_body(question: Question, option_id: str, result: AnswerResult | None) -> Content:
     """The text of one option card; after submitting, with its why, violated requirements and sim."""
-    option = question.options[index]
+    option = question.option(option_id)
     text = plain(option.text)
     if result is None:
         return Content(text)
@@ -39,12 +40,12 @@ def option_body(question: Question, index: int, result: AnswerResult | None) -> 
     return Content.assemble(*parts)
 
 
-def option_marker(question: Question, index: int, selected: bool, result: AnswerResult | None) -> Content:
-    """The marker column: a radio/check box before submitting; ✓ ✗ → after."""
-    option_id = question.option_ids[index]
+def option_marker(shown: Shown, position: int, selected: bool, result: AnswerResult | None) -> Content:
+    """The marker column, lettered by the position shown: a radio/check box before submitting; ✓ ✗ → after."""
+    question, option_id, letter = shown.question, shown.option_id(position), OPTION_LETTERS[position]
     if result is None:
         box = ("[x]" if selected else "[ ]") if question.multiple else ("(•)" if selected else "( )")
-        return Content.assemble((box, "bold" if selected else "dim"), " ", (f"{option_id}.", "bold"))
+        return Content.assemble((box, "bold" if selected else "dim"), " ", (f"{letter}.", "bold"))
     picked = option_id in result.chosen
     correct = option_id in question.answers
     pick = (MARK_PICK, "bold") if picked else " "
@@ -54,16 +55,19 @@ def option_marker(question: Question, index: int, selected: bool, result: Answer
         mark = (MARK_WRONG, "bold $text-error")
     else:
         mark = " "
-    return Content.assemble(pick, mark, "  ", (f"{option_id}.", "bold"))
+    return Content.assemble(pick, mark, "  ", (f"{letter}.", "bold"))
 
 
 class OptionCard(Horizontal):
-    """One option: a narrow marker column and the option's text beside it (hanging indent)."""
+    """One option: a narrow marker column and the option's text beside it (hanging indent).
+    ``index`` is its position on screen."""
 
-    def __init__(self, question: Question, index: int) -> None:
+    def __init__(self, shown: Shown, index: int) -> None:
         super().__init__(classes="option-card")
-        self.question = question
+        self.shown = shown
+        self.question = shown.question
         self.index = index
+        self.option_id = shown.option_id(index)
         self._drawn: tuple[bool, AnswerResult | None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -76,10 +80,10 @@ class OptionCard(Horizontal):
         state = (selected, result)
         if state != self._drawn:  # moving the cursor only restyles; text changes re-layout
             self._drawn = state
-            marker = option_marker(self.question, self.index, selected, result)
+            marker = option_marker(self.shown, self.index, selected, result)
             self.query_one(".option-marker", Static).update(marker)
-            self.query_one(".option-body", Static).update(option_body(self.question, self.index, result))
-        option_id = self.question.option_ids[self.index]
+            self.query_one(".option-body", Static).update(option_body(self.question, self.option_id, result))
+        option_id = self.option_id
         self.set_class(cursor, "-cursor")
         self.set_class(selected, "-selected")
         self.set_class(result is not None and option_id in self.question.answers, "-correct")
@@ -125,16 +129,17 @@ class OptionsView(Vertical, can_focus=True):
             super().__init__()
             self.index = index
 
-    def __init__(self, question: Question, *, id: str | None = None) -> None:
+    def __init__(self, shown: Shown, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.question = question
+        self.shown = shown
+        self.question = shown.question
         self.selection: frozenset[str] = frozenset()
         self.result: AnswerResult | None = None
 
     def compose(self) -> ComposeResult:
-        """One card per option."""
+        """One card per option, in the order shown."""
         for index in range(len(self.question.options)):
-            yield OptionCard(self.question, index)
+            yield OptionCard(self.shown, index)
 
     def on_mount(self) -> None:
         """Draw the cards."""
@@ -143,7 +148,13 @@ class OptionsView(Vertical, can_focus=True):
     @property
     def cursor_id(self) -> str:
         """The id of the option under the cursor."""
-        return self.question.option_ids[self.cursor]
+        return self.shown.option_id(self.cursor)
+
+    def place_cursor(self, index: int) -> None:
+        """Put the cursor on option ``index`` without scrolling it into view (after submitting, the
+        screen shows the verdict first)."""
+        self.set_reactive(OptionsView.cursor, index)
+        self.redraw()
 
     def set_state(self, selection: frozenset[str] | set[str], result: AnswerResult | None) -> None:
         """Show a new selection (and, after submitting, the result)."""
@@ -155,8 +166,7 @@ class OptionsView(Vertical, can_focus=True):
     def redraw(self) -> None:
         """Redraw every card."""
         for card in self.query(OptionCard):
-            option_id = self.question.option_ids[card.index]
-            selected = option_id in self.selection
+            selected = card.option_id in self.selection
             card.show(selected=selected, cursor=card.index == self.cursor, result=self.result)
 
     def watch_cursor(self) -> None:
@@ -218,7 +228,7 @@ class LinkedSimulations:
 
     def sim_link(self) -> SimLink | None:
         """The simulation of the option under the cursor, else the question's first."""
-        option = self.question.options[self.query_one(OptionsView).cursor]  # type: ignore[attr-defined]
+        option = self.question.option(self.query_one(OptionsView).cursor_id)  # type: ignore[attr-defined]
         if option.sim is not None:
             return option.sim
         links = self.question.all_sim_links()

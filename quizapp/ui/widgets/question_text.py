@@ -9,7 +9,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from ...bank.models import Question
+from textual.content import Content
+
+from ...bank.models import Question, Scoring
+from ...study.choice import count_line, needed, scoring_rule
 from ...text import plain
 from .prose import literal, markdown
 
@@ -35,3 +38,31 @@ def prompt_widget(question: Question) -> Static:
     if question.multiple and not re.search(r"\b(choose|select|pick)\b", prompt, re.I):
         prompt += f" (choose {len(question.answers)})"
     return Static(literal(prompt, "bold"), id="q-prompt")
+
+
+def choice_status(question: Question, chosen: frozenset[str] | set[str], scoring: Scoring,
+                  refusal: str | None = None) -> Content:
+    """The line under the prompt: '1 of 2 chosen · all or nothing: …', or why a choice was refused."""
+    if refusal:
+        return Content.styled(refusal, "bold $text-error")
+    if not question.multiple:
+        return Content("")
+    return Content.assemble(
+        (count_line(question, chosen), "bold"), ("  ·  ", "dim"), (scoring_rule(scoring, needed(question)), "dim")
+    )
+
+
+class ChoiceStatus(Static):
+    """How many options are chosen of how many, and the scoring rule; or why a choice was refused."""
+
+    def __init__(self, question: Question, scoring: Scoring) -> None:
+        super().__init__(id="q-count")
+        self.question = question
+        self.scoring = scoring
+
+    def show(self, chosen: frozenset[str] | set[str], refusal: str | None = None) -> None:
+        """Redraw for the current choice (or a refusal); hidden when there is nothing to say."""
+        line = choice_status(self.question, chosen, self.scoring, refusal)
+        self.update(line)
+        self.display = bool(line.plain)
+        self.set_class(bool(refusal), "-refused")
