@@ -62,14 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     exam = command("exam", "a timed practice exam, scored at the end")
     exam.add_argument("--questions", type=int, metavar="N", help="how many questions (default: the bank's)")
-    exam.add_argument("--minutes", type=float, metavar="M", help="time limit (default: the bank's)")
+    exam.add_argument(
+        "--minutes", type=float, metavar="M",
+        help="time limit (default: the bank's minutes per question times the questions drawn)",
+    )
     exam.add_argument("--domain", metavar="D", help="only this domain")
-    exam.add_argument("--seed", type=int, metavar="S", help="draw repeatably")
+    exam.add_argument("--seed", type=int, metavar="S", help="fix the draw and every question's option order")
     exam.add_argument("--resume", action="store_true", help="resume the unfinished exam")
 
     history = command("history", "past exams and study sessions")
-    history.add_argument("--json", action="store_true", help="print the exams as JSON")
-    history.add_argument("--csv", metavar="OUT", help="write every answer ever given to a CSV file")
+    history.add_argument("--json", action="store_true", help="print the exams as JSON, each with its status")
+    history.add_argument(
+        "--csv", metavar="OUT",
+        help="write a CSV: one row per study answer and per question of every submitted exam",
+    )
 
     sim = command("sim", "list or run the simulations")
     sim_sub = sim.add_subparsers(dest="sub_command", metavar="ACTION", required=True)
