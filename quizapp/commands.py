@@ -276,7 +276,7 @@ def history(args: argparse.Namespace) -> int:
     exams = ExamStore(store)
     if args.csv:
         count = exams.export_answers_csv(Path(args.csv))
-        print(f"wrote {count} answers to {args.csv}")
+        print(f"wrote {count} row{'s' if count != 1 else ''} to {args.csv} (study answers and exam questions)")
         return OK
     records = exams.history()
     if args.json:
@@ -284,7 +284,7 @@ def history(args: argparse.Namespace) -> int:
         return OK
     answers = store.answers()
     study = [a for a in answers if a.mode == "study"]
-    print(f"study: {len(study)} answers, {sum(a.correct for a in study)} correct")
+    print(f"study: {len(study)} answer{'s' if len(study) != 1 else ''}, {sum(a.correct for a in study)} correct")
     if not records:
         print("no exams yet: `quizapp exam` starts one")
         return OK
