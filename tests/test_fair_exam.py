@@ -273,3 +273,28 @@ def test_a_version_2_file_keeps_one_final_answer_per_question_of_a_scored_exam(t
     scores = store.db.execute("SELECT question_id, score FROM exam_items WHERE exam_id = 1").fetchall()
     assert scores == [("q1", 1.0), ("q2", 0.0)]
     assert json.loads(store.db.execute("SELECT option_order FROM exam_items LIMIT 1").fetchone()[0]) == []
+
+
+def test_the_history_command_names_each_status_with_domain_titles(tmp_path: Path, capsys) -> None:
+    from quizapp.cli import main
+
+    from .test_ui_exam import EXAM_BANK
+
+    bank = load_bank(EXAM_BANK).bank
+    assert bank is not None
+    exams = ExamStore(Store.in_dir(tmp_path))
+    plan = plan_exam(bank, ExamOptions(seed=1))
+    assert not isinstance(plan, str)
+    done = begin_exam(bank, exams, plan, Clock())
+    done.answer(set(sorted(done.questions[0].answers)), index=0)
+    done.submit()
+    exams.abandon(begin_exam(bank, exams, plan, Clock()).exam_id)
+    where = ["--bank", str(EXAM_BANK), "--data-dir", str(tmp_path)]
+    assert main(["history", *where]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("exam"))
+    table = lines[lines.index(header):]
+    assert [line[header.index("status"):].split()[0] for line in table[1:]] == ["discarded", "submitted"]
+    assert "Attention mechanics 1/3" in table[2] and "attention 1/3" not in table[2]
+    assert main(["history", "--json", *where]) == 0
+    assert [e["status"] for e in json.loads(capsys.readouterr().out)] == ["discarded", "submitted"]
