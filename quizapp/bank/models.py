@@ -71,6 +71,20 @@ class Trap(Strict):
     sim: SimRef | None = Field(default=None, description="A simulation that shows the trap.")
 
 
+LintRule = Literal[
+    "no-simulation", "why-repeats-text", "choose-n", "key-longer", "option-reference", "all-none-above",
+    "key-violates", "requirement-unbroken", "negative-prompt", "near-duplicate",
+]
+"""The warnings `quizapp lint` gives on one question, each of which a question may silence."""
+
+
+class LintSettings(Strict):
+    """Warnings this question silences on purpose, and why (the reason is for the next editor)."""
+
+    ignore: list[LintRule] = Field(min_length=1, description="The lint rules to silence for this question.")
+    why: Text = Field(description="Why the warning does not apply here.")
+
+
 class Question(Strict):
     """One scenario question."""
 
@@ -94,6 +108,9 @@ class Question(Strict):
     in_practice: Text | None = Field(default=None, description="How the exam answer meets production reality.")
     references: list[Text] = Field(default_factory=list, description="Paper and section/table, or a URL.")
     sims: list[SimRef] = Field(default_factory=list, description="More simulations for the question as a whole.")
+    lint: LintSettings | None = Field(
+        default=None, description="Lint warnings silenced on purpose: {ignore: [rule, ...], why: reason}."
+    )
 
     @property
     def option_ids(self) -> list[str]:
