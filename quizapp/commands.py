@@ -167,6 +167,10 @@ def lint(args: argparse.Namespace) -> int:
         bar.close()
     for finding in findings:
         print(finding)
+    from .lint import summary
+
+    for line in summary(paths):
+        print(line)
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")

@@ -2,8 +2,11 @@
 
 Errors (exit 1): validation problems, and simulation links whose claim does not hold at the
 parameters the question gives. Warnings (reported, exit 0): a question with no simulation, an
-option whose `why` only repeats its text, a "choose N" prompt that disagrees with the answer list.
-Never imports Textual.
+option whose `why` only repeats its text, a "choose N" prompt that disagrees with the answer list,
+and the item-writing checks of :mod:`quizapp.item_lint` (length cues, option references, "all of
+the above", keys that break requirements, dead requirements, unemphasised negatives, near-duplicate
+questions). A question silences a warning with `lint: {ignore: [rule], why: ...}`. After the
+findings, a summary of the bank's cues (:func:`summary`). Never imports Textual.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import sims
 from .bank import Problem, Question, load_bank, validate_paths
 from .bank.loader import MANIFEST, Source, nearest_manifest
 from .bank.source import SourceError, read_document
+from .item_lint import bank_summary, item_warnings, near_duplicates, silenced
 
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _CHOOSE = re.compile(r"\b(?:choose|select|pick)\s+(two|three|four|five|six|\d)\b", re.I)
@@ -75,18 +79,12 @@ def _advice(q: Question) -> list[tuple[tuple[str | int, ...], str, str]]:
         out.append((("answer",), "choose-n", f"the prompt says choose {wanted} but the answer lists {given}"))
     if wanted is None and q.multiple and given > 1:
         out.append((("prompt",), "choose-n", f"the answer lists {given} options but the prompt does not say 'choose {given}'"))
-    return out
+    out += item_warnings(q)
+    return [w for w in out if w[1] not in silenced(q)]
 
 
-def lint(
-    paths: Iterable[Path],
-    *,
-    backend: str | None = None,
-    on_progress: Callable[[int, int, str], None] | None = None,
-) -> list[Finding]:
-    """Every error and warning for the given bank folders (or folders below a bank.yaml)."""
-    paths = list(paths)
-    findings = [Finding(p, "error") for p in validate_paths(paths)]
+def _questions(paths: list[Path]) -> list[tuple[Question, Source]]:
+    """The valid questions under the given paths, each with where it was read."""
     questions: list[tuple[Question, Source]] = []
     for path in paths:
         manifest = path / MANIFEST if (path / MANIFEST).is_file() else nearest_manifest(path)
@@ -100,6 +98,25 @@ def lint(
             where = Path(bank.sources[q.id].path).resolve()
             if where == inside or inside in where.parents:
                 questions.append((q, bank.sources[q.id]))
+    return questions
+
+
+def summary(paths: Iterable[Path]) -> list[str]:
+    """The bank summary lines for the questions under ``paths``: key positions, strategy scores, lengths."""
+    questions = [q for q, _ in _questions(list(paths))]
+    return bank_summary(questions).lines() if questions else []
+
+
+def lint(
+    paths: Iterable[Path],
+    *,
+    backend: str | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> list[Finding]:
+    """Every error and warning for the given bank folders (or folders below a bank.yaml)."""
+    paths = list(paths)
+    findings = [Finding(p, "error") for p in validate_paths(paths)]
+    questions = _questions(paths)
 
     runs: dict[tuple[str, str], sims.RunResult | Exception] = {}
     jobs = [(q, src, where, link) for q, src in questions for where, link in _links(q)]
@@ -122,4 +139,12 @@ def lint(
     for q, src in questions:
         for where, rule, message in _advice(q):
             findings.append(Finding(_locate(src, q.id, where, rule, message), "warning"))
+    plain = [q for q, _ in questions]
+    for a, b, similarity in near_duplicates(plain):
+        for this, other in ((a, b), (b, a)):
+            q, src = questions[this]
+            if "near-duplicate" not in silenced(q):
+                message = (f"makes the same point as '{plain[other].id}' (text similarity {similarity:.2f}): a draw"
+                           " can hold both, so make each test a different decision, or merge them")
+                findings.append(Finding(_locate(src, q.id, ("scenario",), "near-duplicate", message), "warning"))
     return findings
