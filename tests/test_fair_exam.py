@@ -298,3 +298,15 @@ def test_the_history_command_names_each_status_with_domain_titles(tmp_path: Path
     assert "Attention mechanics 1/3" in table[2] and "attention 1/3" not in table[2]
     assert main(["history", "--json", *where]) == 0
     assert [e["status"] for e in json.loads(capsys.readouterr().out)] == ["discarded", "submitted"]
+
+
+def test_the_question_list_is_a_real_sequence() -> None:
+    from .conftest import BUNDLED
+
+    bank = load_bank(BUNDLED).bank
+    assert bank is not None
+    third = bank.questions[2]
+    assert bank.questions.index(third) == 2 and third in bank.questions
+    with pytest.raises(ValueError):
+        bank.questions.index(question("not-in-the-bank"))
+    assert [qid for qid, _, _ in bank.questions.entries][2] == third.id

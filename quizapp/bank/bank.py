@@ -41,8 +41,9 @@ class QuestionList(Sequence[Question]):
     ) -> None:
         self.raw = raw
         self._models: list[Question | None] = models if models is not None else [None] * len(raw)
-        self.index = index if index is not None else [_entry(data) for data in raw]  # type: ignore[arg-type]
-        self._position = {qid: i for i, (qid, _, _) in enumerate(self.index)}
+        self.entries = index if index is not None else [_entry(data) for data in raw]  # type: ignore[arg-type]
+        """(id, domain, tags) of every question, in file order, without building the questions."""
+        self._position = {qid: i for i, (qid, _, _) in enumerate(self.entries)}
 
     def __len__(self) -> int:
         return len(self.raw)
@@ -78,7 +79,16 @@ class QuestionList(Sequence[Question]):
 
     def tags(self) -> list[list[str]]:
         """Each question's tags, without building the questions."""
-        return [tags for _, _, tags in self.index]
+        return [tags for _, _, tags in self.entries]
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        """Sequence.index: the position of a question (by its id, without building the others)."""
+        question_id = value.id if isinstance(value, Question) else None
+        position = self._position.get(question_id) if question_id is not None else None
+        end = len(self) if stop is None else stop
+        if position is None or not start <= position < end or self[position] != value:
+            raise ValueError(f"{value!r} is not in the bank")
+        return position
 
 
 def _entry(data: dict[str, Any]) -> tuple[str, str, list[str]]:
@@ -109,7 +119,7 @@ class Bank:
         """Question ids per domain, in the manifest's order (empty domains included), without
         building the questions."""
         groups: dict[str, list[str]] = {d.id: [] for d in self.manifest.domains}
-        for qid, domain, _ in self.questions.index:
+        for qid, domain, _ in self.questions.entries:
             groups.setdefault(domain, []).append(qid)
         return groups
 

@@ -43,7 +43,7 @@ def _pack(key: str, result: LoadResult) -> bytes:
             key,
             bank.manifest.model_dump(mode="json"),
             [marshal.dumps(bank.questions.data(i)) for i in range(len(bank.questions))],
-            bank.questions.index,
+            bank.questions.entries,
             [(qid, s.path, s.line, s.column) for qid, s in bank.sources.items()],
             [(path, [_problem(p) for p in problems]) for path, problems in bank.skipped.items()],
             [_problem(p) for p in result.problems],

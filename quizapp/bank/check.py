@@ -131,6 +131,8 @@ def _translate(
         ctx = err.get("ctx", {})
         bound = f"at least {ctx.get('min_length')}" if kind == "too_short" else f"at most {ctx.get('max_length')}"
         return doc.problem(full, "out-of-range", f"'{name}' needs {bound} items")
+    if kind == "control_character":
+        return doc.problem(full, "control-character", f"'{name}' {err['msg']}")
     if kind == "string_pattern_mismatch":
         hint = _PATTERN_HINTS.get(err.get("ctx", {}).get("pattern", ""), "it has the wrong form")
         return doc.problem(full, "wrong-value", f"'{name}' is {_short(got)}: {hint}")

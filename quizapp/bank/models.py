@@ -7,14 +7,36 @@ a known simulation) live in :mod:`quizapp.bank.rules`, so that each can be locat
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 OptionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=16)]
-Line = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\n]*\S[^\n]*$")]
-Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _no_control(value: str) -> str:
+    """Refuse control characters (ESC, BEL, CSI ...): bank text is shown in a terminal, and a shared
+    bank is untrusted input, so it may never carry instructions to the terminal."""
+    found = _CONTROL.search(value)
+    if found:
+        code = ord(found.group(0))
+        raise PydanticCustomError(
+            "control_character",
+            f"holds the control character U+{code:04X} at character {found.start() + 1}: terminal escapes"
+            " are not allowed in bank text; delete it",
+        )
+    return value
+
+
+Line = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\n]*\S[^\n]*$"), AfterValidator(_no_control)
+]
+Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S"), AfterValidator(_no_control)]
+Plain = Annotated[str, AfterValidator(_no_control)]
 
 OPTION_LETTERS = "ABCDEFGH"
 
@@ -35,7 +57,7 @@ class SimLink(Strict):
     params: dict[str, Any] = Field(
         default_factory=dict, description="Parameter overrides, checked against the simulation's own."
     )
-    label: str | None = Field(default=None, description="What the link says, e.g. 'Watch the gradient vanish'.")
+    label: Plain | None = Field(default=None, description="What the link says, e.g. 'Watch the gradient vanish'.")
 
 
 def _sim_link(value: Any) -> Any:
@@ -187,7 +209,7 @@ class Manifest(Strict):
     """bank.yaml: the bank's title, exam settings and domains."""
 
     title: Line = Field(description="The bank's title.")
-    description: str | None = Field(default=None, description="Markdown shown on the home screen.")
+    description: Plain | None = Field(default=None, description="Markdown shown on the home screen.")
     exam: ExamSettings = Field(default_factory=ExamSettings, description="Practice-exam defaults.")
     domains: list[Domain] = Field(min_length=1, description="At least one domain.")
 

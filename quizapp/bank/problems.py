@@ -16,11 +16,21 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        """'PATH:LINE:COL: message', control characters written as visible escapes (\\x1b), so a
+        report about a hostile file never sends that file's escapes to the terminal."""
+        return _visible(f"{self.path}:{self.line}:{self.column}: {self.message}")
 
     def as_json(self) -> dict[str, object]:
         """The object `quizapp validate --format json` prints for this problem."""
         return asdict(self)
+
+
+def _visible(text: str) -> str:
+    """Control characters (other than newline) as Python-style escapes."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if (ord(ch) < 32 and ch != "\n") or 127 <= ord(ch) < 160 else ch
+        for ch in text
+    )
 
 
 def summary(problems: list[Problem]) -> str:

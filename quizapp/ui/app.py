@@ -18,6 +18,7 @@ from ..exam_store import ExamStore
 from ..locations import bundled_bank
 from ..locations import data_dir as default_data_dir
 from ..store import Store
+from ..text import clean
 from ..study.session import select
 from ..bank.models import Scoring
 from .exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, plan_exam, resume_exam
@@ -84,8 +85,8 @@ class QuizApp(App[None]):
 
     @property
     def bank_title(self) -> str:
-        """The bank's title, or its folder when bank.yaml is unusable."""
-        return self.bank.title if self.bank else str(self.bank_dir)
+        """The bank's title, or its folder when bank.yaml is unusable (control characters stripped)."""
+        return clean(self.bank.title if self.bank else str(self.bank_dir))
 
     def on_mount(self) -> None:
         """Show home, and go straight into a study session or an exam when started that way."""
@@ -145,7 +146,7 @@ class QuizApp(App[None]):
         if self.bank is None:
             return False
         sealed = self.exams.open_question_ids()
-        known = {qid for qid, _, _ in self.bank.questions.index}
+        known = {qid for qid, _, _ in self.bank.questions.entries}
         ids = [qid for qid in question_ids if qid in known and qid not in sealed]
         if not ids:
             why = (
@@ -165,7 +166,7 @@ class QuizApp(App[None]):
         if self.bank is None:
             return False
         progress = self.store.progress()
-        index = self.bank.questions.index
+        index = self.bank.questions.entries
         missed = [qid for qid, _, _ in index if qid in progress and not progress[qid].last_correct]
         if not missed:
             message = (

@@ -41,7 +41,7 @@ class BankQuestions(Mapping[str, Question]):
         return self.bank.question(question_id)
 
     def __iter__(self) -> Iterator[str]:
-        return (qid for qid, _, _ in self.bank.questions.index)
+        return (qid for qid, _, _ in self.bank.questions.entries)
 
     def __len__(self) -> int:
         return len(self.bank.questions)
@@ -75,7 +75,7 @@ def plan_exam(bank: Bank, options: ExamOptions) -> ExamPlan | str:
     wanted = options.questions if options.questions is not None else settings.questions
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(2**31)
     weights = {d.id: d.weight for d in bank.manifest.domains}
-    index = [(qid, domain) for qid, domain, _ in bank.questions.index]
+    index = [(qid, domain) for qid, domain, _ in bank.questions.entries]
     drawn = draw(index, weights, wanted, seed=seed, domain=options.domain)
     if not drawn.question_ids:
         where = f"domain '{options.domain}'" if options.domain else "this bank"
@@ -136,7 +136,7 @@ def open_exam(bank: Bank | None, exams: ExamStore) -> OpenExam | None:
     record = exams.record(exam_id)
     if record is None:
         return None
-    known = {qid for qid, _, _ in bank.questions.index} if bank is not None else set()
+    known = {qid for qid, _, _ in bank.questions.entries} if bank is not None else set()
     missing = [qid for qid in record.question_ids if qid not in known]
     remaining = max(0.0, record.minutes * 60.0 - record.seconds_used)
     return OpenExam(exam_id, record.answered, len(record.question_ids), remaining, missing, record.started,

@@ -11,7 +11,7 @@ import re
 from textual.content import Content
 from textual.widgets import Markdown
 
-from ...text import plain, render
+from ...text import clean, plain, render
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
@@ -23,6 +23,7 @@ def paragraphs(markdown: str) -> str:
 
 def literal(text: str, style: str = "") -> Content:
     """A string shown exactly as written (control characters stripped), optionally styled."""
+    text = clean(text)
     return Content.styled(text, style) if style else Content(text)
 
 
