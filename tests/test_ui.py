@@ -111,9 +111,12 @@ class Exploding(sims.Simulation):
     Params = TinyParams
     counter: ClassVar[dict[str, Any]] = {"size": 1}
 
-    def run(self, params: Any, xp: Any) -> Iterator[sims.Frame]:
+    def measure(self, params: Any, xp: Any) -> Iterator[sims.Frame]:
         yield sims.Frame(0.1, "about to fail")
         raise RuntimeError("boom [red]inside[/red]")
+
+    def decide(self, measured: Any, params: Any) -> sims.Verdict:
+        return sims.Verdict(False, "never reached: measure raises first", dict(measured))
 
 
 class Endless(sims.Simulation):
@@ -125,12 +128,15 @@ class Endless(sims.Simulation):
     Params = TinyParams
     counter: ClassVar[dict[str, Any]] = {"size": 1}
 
-    def run(self, params: Any, xp: Any) -> Iterator[sims.Frame]:
+    def measure(self, params: Any, xp: Any) -> Iterator[sims.Frame]:
         step = 0
         while True:
             step += 1
             time.sleep(0.002)  # stands in for a step of computation (and lets the app's thread run)
             yield sims.Frame(min(0.99, step / 1e6), f"step {step}", (sims.Series.of("s", [0, 1], [0, step]),))
+
+    def decide(self, measured: Any, params: Any) -> sims.Verdict:
+        return sims.Verdict(False, "never reached: measure runs until cancelled", dict(measured))
 
 
 @pytest.fixture
@@ -215,7 +221,7 @@ async def test_study_flow_wrong_answer_feedback_store_and_simulation(data_dir: P
         await pilot.press("c")  # the counter setting: the verdict flips
         await wait_for_workers(pilot)
         assert "✗ claim does not hold" in text_of(sim_screen.query_one("#sim-verdict"))
-        assert "counter setting" in text_of(sim_screen.query_one("#sim-verdict"))
+        assert "question's setting + counter" in text_of(sim_screen.query_one("#sim-verdict"))  # c keeps the link
 
         await pilot.press("escape")
         assert app.screen is screen
