@@ -9,7 +9,7 @@ overrides it. Nothing here imports Textual or any quizapp module.
 from __future__ import annotations
 
 import math
-from abc import ABC
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
@@ -111,14 +111,11 @@ class Simulation(ABC):
     counter's. Set it only when deciding the counter's numbers with default params is meaningless."""
     data_flip_why: ClassVar[str] = ""
     """Why the counter pairing is meaningless (required when ``data_flip`` is set)."""
-    legacy_run: ClassVar[bool] = False
-    """True for a not-yet-converted simulation that overrides ``run`` (temporary compatibility)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # Compatibility while simulations are converted: a subclass that still overrides ``run``
-        # decides inside it. The contract tests skip the measure/decide checks for these.
-        cls.legacy_run = cls.run is not Simulation.run
+        if "run" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} overrides run: implement measure and decide, run joins them")
 
     def params(self, overrides: Mapping[str, Any] | None = None, *, counter: bool = False) -> SimParams:
         """The validated parameters: defaults, then the counter setting if asked, then overrides."""
@@ -126,18 +123,20 @@ class Simulation(ABC):
         values.update(overrides or {})
         return self.Params(**values)
 
+    @abstractmethod
     def measure(self, params: Any, xp: Any) -> Iterator[Frame]:
         """Compute the evidence with array module ``xp``, yielding progress frames.
 
         The last frame carries ``measured`` (plain JSON numbers, bools, strings) and the full series,
         and no verdict.
         """
-        raise NotImplementedError(f"{type(self).__name__} must implement measure")
 
+
+    @abstractmethod
     def decide(self, measured: Mapping[str, Number], params: Any) -> Verdict:
         """The verdict from the measured numbers: pure (no xp, no clock, no randomness). ``params``
         may only supply thresholds and labels; the returned Verdict carries ``measured``."""
-        raise NotImplementedError(f"{type(self).__name__} must implement decide")
+
 
     def run(self, params: Any, xp: Any) -> Iterator[Frame]:
         """Yield ``measure``'s frames; the last comes back with ``verdict=decide(measured, params)``."""

@@ -112,17 +112,9 @@ def test_a_seeded_run_repeats_itself(sim_id, default_runs):
 
 
 # --- measuring is separate from deciding (issue 10) -------------------------------------------
-# While a simulation still overrides ``run`` (the temporary compatibility path in sims/core.py)
-# it has no measure/decide to check, so these tests skip it; every converted one is checked.
 
-CONVERTED = [s for s in IDS if not sims.get(s).legacy_run]
 SEEDED = [s for s in IDS if "seed" in sims.get(s).Params.model_fields]
 SEEDS = range(1, 21)
-
-
-def skip_if_legacy(sim_id: str) -> None:
-    if sims.get(sim_id).legacy_run:
-        pytest.skip(f"{sim_id} still overrides run (compatibility path): no measure/decide yet")
 
 
 def probe_cases() -> list[tuple[str, int]]:
@@ -131,7 +123,6 @@ def probe_cases() -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize("sim_id", IDS)
 def test_run_is_measure_then_decide(sim_id, default_runs):
-    skip_if_legacy(sim_id)
     sim = sims.get(sim_id)
     assert "run" not in type(sim).__dict__, "run is the contract's; a simulation implements measure/decide"
     result, frames = default_runs[sim_id]
@@ -148,7 +139,6 @@ def test_run_is_measure_then_decide(sim_id, default_runs):
 
 @pytest.mark.parametrize(("sim_id", "index"), probe_cases())
 def test_probe_gives_the_predicted_verdict(sim_id, index):
-    skip_if_legacy(sim_id)
     probes = sims.get(sim_id).probes
     assert len(probes) >= 3, f"{sim_id} declares {len(probes)} probes, the contract asks for at least 3"
     probe = probes[index]
@@ -163,7 +153,6 @@ def test_probe_gives_the_predicted_verdict(sim_id, index):
 def test_verdict_depends_on_the_measured_data(sim_id, default_runs):
     """Default params with the counter's (or data flip's) measurements must not hold: the verdict
     is decided by the numbers, not by the params."""
-    skip_if_legacy(sim_id)
     sim = sims.get(sim_id)
     defaults = sim.params()
     result, _ = default_runs[sim_id]
@@ -220,12 +209,16 @@ class _Toy(sims.Simulation):
 
 def test_run_decides_the_measured_frame_and_passes_progress_through():
     toy = _Toy()
-    assert not toy.legacy_run
     frames = list(toy.run(toy.params(), None))
     assert [f.message for f in frames] == ["half", "done"]
     assert frames[0].verdict is None and frames[-1].verdict == sims.Verdict(True, "value 1.0 vs 0.0", {"value": 1.0})
     toy.measured_value = -1.0
     assert not list(toy.run(toy.params(), None))[-1].verdict.holds
+
+
+def test_a_simulation_may_not_override_run():
+    with pytest.raises(TypeError, match="measure and decide"):
+        type("Overrides", (_Toy,), {"run": lambda self, params, xp: iter(())})
 
 
 @pytest.mark.parametrize("flaw", ["extra_frame", "decided_in_measure"])
