@@ -49,3 +49,28 @@ def test_exam_defaults_are_sized_like_a_real_exam():
     exam = BANK.manifest.exam
     assert 1.5 <= exam.minutes / exam.questions <= 2.5
     assert exam.questions <= len(QUESTIONS)
+
+
+def test_reading_nothing_scores_nothing():
+    from quizapp.item_lint import bank_summary
+
+    summary = bank_summary(QUESTIONS)
+    assert summary.longest_strategy <= 0.40 * len(QUESTIONS), summary  # "pick the longest" (issue 11)
+    assert summary.longest_single <= 0.40 * summary.single, summary
+    assert 0.85 <= summary.length_ratio <= 1.15, summary  # keys are neither longer nor shorter
+
+
+def test_lint_reports_no_warning_on_the_bundled_bank():
+    from quizapp.lint import lint
+
+    assert [str(f) for f in lint([BUNDLED])] == []
+
+
+def test_no_text_points_at_an_option_by_letter_or_position():
+    import re
+
+    import yaml
+
+    pattern = re.compile(r"\b(first|second|third|last) option\b|\b[Oo]ption [A-H]\b|\([A-H]\)|\b(all|none) of the above\b")
+    hits = [q.id for q in QUESTIONS if pattern.search(yaml.safe_dump(q.model_dump()))]
+    assert hits == []
