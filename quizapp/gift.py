@@ -23,8 +23,8 @@ characters and never before a line starting with ``//``; elsewhere it is GIFT's 
 
 Round trip (export, then :func:`import_gift`) keeps exactly: id, title, domain, tags, difficulty,
 scenario, requirements, prompt, option ids, texts, ``why`` and ``violates``, the answer (single, or
-a list for "choose N") and the explanation. Lost: traps, in_practice, references and simulation
-links (the importer's notes say so), a field's leading whitespace, and trailing whitespace beyond
+a list for "choose N") and the explanation. Lost: traps, in_practice, references, simulation
+links, ``shuffle: false`` and ``lint`` settings (the importer's notes say so), a field's leading whitespace, and trailing whitespace beyond
 the YAML ``|`` convention (a multi-line value ends with one newline, a one-line value with none;
 other trailing newlines are kept, but a multi-line value without a final newline gains one).
 """
@@ -55,7 +55,8 @@ META = re.compile(r"([a-z][a-z-]*)\s*:\s*(.*)")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 OPTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
 NOT_CARRIED = (
-    "traps, in_practice, references and simulation links are not carried by GIFT; add back any it had"
+    "traps, in_practice, references, simulation links, shuffle and lint settings are not carried by GIFT;"
+    " add back any it had"
 )
 
 # While a question is parsed, an escaped character stands as a lone surrogate, which no decoded file
@@ -141,7 +142,7 @@ def export_gift(questions: Iterable[Question], manifest: Manifest | None = None)
     header = [
         f"// Exported by quizapp{source} as Moodle GIFT.",
         f"// Choose-N questions: each right option weighs 100/N %, {rule}",
-        "// Not carried by GIFT: traps, in_practice, references, simulation links.",
+        "// Not carried by GIFT: traps, in_practice, references, simulation links, shuffle and lint settings.",
     ]
     chunks = ["\n".join(header)]
     domain = None

@@ -21,8 +21,9 @@ LOCATED = re.compile(r"^[^:]+\.gift:\d+: ")
 
 
 def kept(q: Question) -> dict[str, Any]:
-    """What a GIFT round trip promises to keep (everything but traps, in_practice, references, sims)."""
-    data = q.model_dump(exclude={"traps", "in_practice", "references", "sims"})
+    """What a GIFT round trip promises to keep (everything but traps, in_practice, references, sims,
+    and the shuffle and lint settings)."""
+    data = q.model_dump(exclude={"traps", "in_practice", "references", "sims", "shuffle", "lint"})
     for option in data["options"]:
         option.pop("sim")
     return data
