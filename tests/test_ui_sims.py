@@ -411,3 +411,14 @@ async def test_escape_stops_a_run_and_keeps_the_previous_result(app: QuizApp, sl
         assert "previous result (defaults) is back" in text_of(screen.query_one("#sim-message"))
         await pilot.press("escape")
         assert app.screen is not screen
+
+
+def test_the_counter_from_a_link_keeps_the_links_params() -> None:
+    screen = SimulationScreen(sims.get("kv-cache-sizing"), {"model": "llama-3-8b", "tokens": 4096})
+    assert screen.counter_over_link
+    assert screen.counter_values["model"] == "llama-3-8b" and screen.counter_values["tokens"] == 4096
+    assert screen.counter_values["check"] == "flops"
+    assert screen.setting_of(screen.counter_values) == "question's setting + counter"
+    plain = SimulationScreen(sims.get("kv-cache-sizing"))  # from the browser: the counter over the defaults
+    assert not plain.counter_over_link and plain.counter_values["model"] == "llama-2-70b"
+    assert plain.setting_of(plain.counter_values) == "counter setting"
