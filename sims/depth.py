@@ -84,7 +84,7 @@ class ResidualGradientFlow(Simulation):
     id = "residual-gradient-flow"
     title = "Identity shortcuts keep the gradient alive in deep stacks"
     claim = (
-        "In a plain stack of tanh layers with standard (PyTorch default) initialisation the gradient "
+        "In a plain stack of tanh (or ReLU) layers with standard (PyTorch default) initialisation the gradient "
         "reaching the first layer falls below 1% of the output gradient at the deepest depth measured "
         "(64 layers by default), while with identity shortcuts whose branches are scaled by 1/sqrt(L), "
         "x + F(x)/sqrt(L), it stays between 0.5 and 2 times the output gradient at every depth."
