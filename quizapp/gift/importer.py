@@ -1,33 +1,4 @@
-"""Moodle GIFT export and import for quizapp questions (no Textual here).
-
-Export (:func:`export_gift`) writes, per question: ``// id:``, ``// domain:`` and (when not 3)
-``// difficulty:`` comment lines, then Moodle's own ``// [id:...] [tag:...]`` line (recent Moodle reads
-it as the ID number and tags); ``::title::[markdown]`` and the question text, which is the scenario,
-the requirements as a markdown list after a ``<!-- requirements ID ... -->`` marker, and the prompt
-after a ``<!-- prompt -->`` marker (HTML comments: invisible in Moodle, and how the importer splits
-the text again); the answer block, one option per line with its ``why`` as feedback (``#...``) and
-``// option-id:`` (explicit ids only) and ``// violates:`` comment lines before it; the explanation
-as general feedback (``####...``). A ``$CATEGORY:`` line (the domain's title) opens each domain run.
-
-Weights. A single-answer question is ``=right ~wrong``. A "choose N" question (a list answer, even of
-one) has no ``=``, so Moodle makes it a multiple-response question: each right option weighs 100/N %
-(``%50%``, ``%33.33333%``: values Moodle accepts, summing to 100). The wrong ones follow the bank's
-``exam.scoring``: under ``partial`` each weighs -100/N %, which is quizapp's partial rule exactly
-(Moodle floors a question's total at 0, as quizapp does); under ``all-or-nothing`` each weighs
--100 %, so one wrong tick cancels the credit. GIFT cannot say all-or-nothing: Moodle still gives
-100/N % per right tick to a correct subset, and the header says so.
-
-Escaping. ``\\ ~ = # { } :`` get a backslash everywhere, math included. Moodle trims every line and
-ends a question at a blank line, so a line break is a real newline only between two visible
-characters and never before a line starting with ``//``; elsewhere it is GIFT's ``\\n`` escape.
-
-Round trip (export, then :func:`import_gift`) keeps exactly: id, title, domain, tags, difficulty,
-scenario, requirements, prompt, option ids, texts, ``why`` and ``violates``, the answer (single, or
-a list for "choose N") and the explanation. Lost: traps, in_practice, references, simulation
-links, ``shuffle: false`` and ``lint`` settings (the importer's notes say so), a field's leading whitespace, and trailing whitespace beyond
-the YAML ``|`` convention (a multi-line value ends with one newline, a one-line value with none;
-other trailing newlines are kept, but a multi-line value without a final newline gains one).
-"""
+"""Reading Moodle GIFT into question files (the scheme is described in :mod:`quizapp.gift`)."""
 
 from __future__ import annotations
 
@@ -36,127 +7,26 @@ import math
 import re
 import string
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bank.models import Manifest, Question, Scoring
-from .bank.writer import dump_question, write_files
-
-SPECIAL = "\\~=#{}:"
-FORMAT_WORD = re.compile(r"\[(markdown|html|plain|moodle)\]")
-PROMPT_MARK = "\n\n<!-- prompt -->\n\n"
-REQUIREMENTS_MARK = re.compile(r"\n\n<!-- requirements ([a-z0-9 -]+) -->\n\n")
-WRONG_WEIGHT = -100
-BRACE = re.compile("[{}]")
-OPTION_MARK = re.compile("[~=]")
-META = re.compile(r"([a-z][a-z-]*)\s*:\s*(.*)")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-OPTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,15}$")
-NOT_CARRIED = (
-    "traps, in_practice, references, simulation links, shuffle and lint settings are not carried by GIFT;"
-    " add back any it had"
+from ..bank.models import Manifest
+from ..bank.writer import write_files
+from .syntax import (
+    _HIDE,
+    _SHOW,
+    BRACE,
+    FORMAT_WORD,
+    META,
+    NOT_CARRIED,
+    OPTION_ID,
+    OPTION_MARK,
+    PROMPT_MARK,
+    REQUIREMENTS_MARK,
+    SLUG,
 )
-
-# While a question is parsed, an escaped character stands as a lone surrogate, which no decoded file
-# holds, so that str.find sees only the unescaped syntax (Moodle does the same with "&&058;" etc.).
-_HIDE = {c: chr(0xD800 + i) for i, c in enumerate(SPECIAL + "n")}
-_SHOW = str.maketrans({v: ("\n" if k == "n" else k) for k, v in _HIDE.items()})
-
-
-# ---------------------------------------------------------------- export
-
-
-def _escape(line: str) -> str:
-    return "".join("\\" + c if c in SPECIAL else c for c in line)
-
-
-def _encode(text: str) -> str:
-    """Text as GIFT: specials escaped; real line breaks only where Moodle's line trimming is harmless."""
-    lines = text.split("\n")
-    out = _escape(lines[0])
-    for line in lines[1:]:
-        e = _escape(line)
-        out += ("\n" if out[-1:].strip() and e[:1].strip() and not e.startswith("//") else "\\n") + e
-    return out
-
-
-def _tail_kept(text: str) -> str:
-    """Trailing whitespace dropped, except newlines that the import convention would not restore."""
-    body = text.rstrip()
-    tail = text[len(body) :].count("\n")
-    return body + ("\n" * tail if tail != ("\n" in body) else "")
-
-
-def _field(text: str) -> str:
-    """An option, feedback or general feedback field; a leading ``[html]``-like word is protected."""
-    kept = _tail_kept(text)
-    return ("[markdown]" if FORMAT_WORD.match(kept) else "") + _encode(kept)
-
-
-def _question_text(q: Question) -> str:
-    text = _tail_kept(q.scenario)
-    if q.requirements:
-        items = "\n".join("- " + _tail_kept(r.text).replace("\n", "\n  ") for r in q.requirements)
-        text += f"\n\n<!-- requirements {' '.join(r.id for r in q.requirements)} -->\n\n{items}"
-    return text + PROMPT_MARK + q.prompt.strip()
-
-
-def _wrong_weight(q: Question, scoring: Scoring) -> float:
-    """A wrong option's GIFT weight on a 'choose N' question, by the bank's scoring rule."""
-    return -100 / len(q.answers) if scoring == "partial" else WRONG_WEIGHT
-
-
-def _export_question(q: Question, scoring: Scoring = "all-or-nothing") -> str:
-    lines = [f"// id: {q.id}", f"// domain: {q.domain}"]
-    if q.difficulty != 3:
-        lines.append(f"// difficulty: {q.difficulty}")
-    lines.append("// " + " ".join([f"[id:{q.id}]"] + [f"[tag:{t}]" for t in q.tags]))
-    lines += [f"::{_escape(q.title)}::[markdown]{_encode(_question_text(q))}", "{"]
-    for option, oid in zip(q.options, q.option_ids):
-        if option.id is not None:
-            lines.append(f"// option-id: {option.id}")
-        if option.violates:
-            lines.append(f"// violates: {', '.join(option.violates)}")
-        text = _field(option.text)
-        if q.multiple:
-            weight = 100 / len(q.answers) if oid in q.answers else _wrong_weight(q, scoring)
-            mark = "~" + f"%{weight:.5f}".rstrip("0").rstrip(".") + "%"
-        else:
-            mark = "=" if oid in q.answers else "~%0%" if text.startswith("%") else "~"
-        lines.append(mark + text + ("#" + _field(option.why) if option.why.strip() else ""))
-    return "\n".join(lines + ["####" + _field(q.explanation), "}"])
-
-
-def export_gift(questions: Iterable[Question], manifest: Manifest | None = None) -> str:
-    """The questions as Moodle GIFT text (see the module docstring for the exact scheme)."""
-    source = f' from "{manifest.title}"' if manifest else ""
-    scoring: Scoring = manifest.exam.scoring if manifest else "all-or-nothing"
-    rule = (
-        "each wrong option -100/N % (quizapp's partial scoring)."
-        if scoring == "partial"
-        else f"each wrong option {WRONG_WEIGHT} %. quizapp scores these all-or-nothing; GIFT cannot,"
-        " so Moodle gives 100/N % per right tick to a correct subset."
-    )
-    header = [
-        f"// Exported by quizapp{source} as Moodle GIFT.",
-        f"// Choose-N questions: each right option weighs 100/N %, {rule}",
-        "// Not carried by GIFT: traps, in_practice, references, simulation links, shuffle and lint settings.",
-    ]
-    chunks = ["\n".join(header)]
-    domain = None
-    for q in questions:
-        if q.domain != domain:
-            domain = q.domain
-            found = manifest.domain(domain) if manifest else None
-            chunks.append(f"$CATEGORY: {(found.title if found else domain).replace('/', '//')}")
-        chunks.append(_export_question(q, scoring))
-    return "\n\n".join(chunks) + "\n"
-
-
-# ---------------------------------------------------------------- import
-
 
 @dataclass
 class ImportResult:
@@ -458,3 +328,4 @@ def write_questions(result: ImportResult, outdir: Path, *, overwrite: bool = Fal
 
 
 __all__ = ["ImportResult", "dump_question", "export_gift", "import_gift", "write_questions"]
+
