@@ -327,5 +327,3 @@ def write_questions(result: ImportResult, outdir: Path, *, overwrite: bool = Fal
     return write_files(result.questions, Path(outdir), headers, overwrite=overwrite)
 
 
-__all__ = ["ImportResult", "dump_question", "export_gift", "import_gift", "write_questions"]
-

@@ -161,8 +161,6 @@ class QuizApp(App[None]):
 
     def start_missed(self) -> bool:
         """Study only the questions whose latest answer was wrong; False (and a notice) when none are."""
-        from .screens.question import QuestionScreen
-
         if self.bank is None:
             return False
         progress = self.store.progress()
