@@ -20,7 +20,7 @@ from quizapp.exam_store import ExamStore  # noqa: E402
 from quizapp.locations import bundled_bank  # noqa: E402
 from quizapp.store import Store  # noqa: E402
 from quizapp.study.exam import points  # noqa: E402
-from quizapp.ui.exams import ExamOptions, begin_exam, plan_exam  # noqa: E402
+from quizapp.exams import ExamOptions, begin_exam, plan_exam  # noqa: E402
 
 
 def main() -> int:

@@ -7,7 +7,10 @@ import sys
 
 from .conftest import ROOT
 
-CORE = ["quizapp.bank", "quizapp.study", "quizapp.store", "quizapp.text", "quizapp.locations", "quizapp.cli", "sims"]
+CORE = [
+    "quizapp.bank", "quizapp.study", "quizapp.store", "quizapp.exam_store", "quizapp.exams", "quizapp.history",
+    "quizapp.text", "quizapp.locations", "quizapp.cli", "sims",
+]
 
 
 def test_core_does_not_import_textual():

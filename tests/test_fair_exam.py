@@ -22,7 +22,7 @@ from quizapp.store import MIGRATIONS, Store
 from quizapp.study.choice import ChoiceRefused, Shown, exam_order, reconcile, shuffled_ids, toggled
 from quizapp.study.exam import Exam
 from quizapp.study.session import StudySession
-from quizapp.ui.exams import ExamOptions, begin_exam, plan_exam
+from quizapp.exams import ExamOptions, begin_exam, plan_exam
 
 from .test_exam import Clock
 

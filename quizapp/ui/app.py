@@ -21,7 +21,7 @@ from ..store import Store
 from ..text import clean
 from ..study.session import select
 from ..bank.models import Scoring
-from .exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, plan_exam, resume_exam
+from ..exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, plan_exam, resume_exam
 from .screens.home import HomeScreen
 
 STARTS = ("home", "study", "exam")

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ..exams import OpenExam
+from ...exams import OpenExam
 
 
 class OpenExamDialog(ModalScreen[str | None]):

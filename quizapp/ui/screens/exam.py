@@ -20,7 +20,7 @@ from ...study.choice import ChoiceRefused, Shown, check_complete, toggled
 from ...study.exam import Exam
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.exam_grid import QuestionGridDialog
-from ..exams import clock_text
+from ...history import clock_text
 from ..widgets.exam_parts import ExamHeader, QuestionPane
 from ..widgets.options import OptionsView, choice_bindings
 from ..widgets.question_text import ChoiceStatus

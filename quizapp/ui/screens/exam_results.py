@@ -14,11 +14,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ...history import pause_text
+from ...history import clock_text, pause_text
 from ...study.choice import Shown, scoring_rule
 from ...study.exam import Exam, ExamResult, points
 from ...text import plain
-from ..exams import clock_text
 from ..widgets.exam_grid import MARK_FLAG
 from ..widgets.options import MARK_CORRECT, MARK_WRONG
 

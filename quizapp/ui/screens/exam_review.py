@@ -17,7 +17,7 @@ from ...bank.models import Question
 from ...study.choice import Shown
 from ...study.exam import Exam
 from ...study.session import AnswerResult
-from ..exams import clock_text
+from ...history import clock_text
 from ..widgets.exam_grid import MARK_FLAG
 from ..widgets.feedback import FeedbackPanel, banner
 from ..widgets.options import LinkedSimulations, OptionsView

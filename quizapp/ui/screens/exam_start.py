@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from ...study.choice import scoring_rule
-from ..exams import ExamPlan, clock_text
+from ...exams import ExamPlan
+from ...history import clock_text
 
 if TYPE_CHECKING:
     from ..app import QuizApp

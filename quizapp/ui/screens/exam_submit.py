@@ -16,7 +16,7 @@ from ...study.exam import Exam
 from ...text import plain
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.exam_grid import counts_line
-from ..exams import clock_text
+from ...history import clock_text
 from ..widgets.exam_grid import item_marks
 
 SUBMIT = "submit"

@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.skipped import SkippedDialog
 from ..dialogs.tags import ANY_TAG, TagDialog, tag_counts
-from ..exams import ExamOptions, OpenExam, open_exam
+from ...exams import ExamOptions, OpenExam, open_exam
 from ..widgets.prose import literal, markdown
 
 if TYPE_CHECKING:

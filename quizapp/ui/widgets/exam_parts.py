@@ -11,7 +11,7 @@ from textual.widgets import Static
 from ...bank.models import Question, Scoring
 from ...study.choice import Shown
 from ...study.exam import Exam
-from ..exams import clock_text
+from ...history import clock_text
 from .exam_grid import MARK_FLAG
 from .options import OptionsView
 from .question_text import ChoiceStatus, compose_question, prompt_widget

@@ -1,7 +1,7 @@
-"""Starting and resuming practice exams for the TUI: the draw, the exam created in the store before
+"""Starting and resuming practice exams: the draw, the exam created in the store before
 its first question shows, and what the home screen offers about an unfinished exam.
 
-No widgets here: the screens call these, and tests can too.
+Core module (no Textual): the TUI's screens call these, and tests and benchmarks can too.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from ..bank import Bank, Question
-from ..bank.models import Scoring
-from ..exam_store import ExamStore
-from ..history import clock_text
-from ..study.choice import exam_order
-from ..study.exam import Exam, ExamItem, draw
+from .bank import Bank, Question
+from .bank.models import Scoring
+from .exam_store import ExamStore
+from .history import clock_text
+from .study.choice import exam_order
+from .study.exam import Exam, ExamItem, draw
 
 Clock = Callable[[], float]
 
