@@ -179,18 +179,18 @@ class ExamStore:
 
     def open_exam_id(self) -> int | None:
         """The newest unfinished exam (open or paused), if any."""
-        row = self.store.db.execute("SELECT id FROM exams WHERE finished IS NULL ORDER BY id DESC LIMIT 1").fetchone()
+        row = self.store.row("SELECT id FROM exams WHERE finished IS NULL ORDER BY id DESC LIMIT 1")
         return int(row[0]) if row else None
 
     def open_question_ids(self) -> set[str]:
         """The questions of unfinished exams: sealed, so study and missed sessions leave them out."""
-        rows = self.store.db.execute("SELECT question_ids FROM exams WHERE finished IS NULL")
+        rows = self.store.query("SELECT question_ids FROM exams WHERE finished IS NULL")
         return {qid for (ids,) in rows for qid in json.loads(ids)}
 
     def _items(self, exam_id: int) -> list[ExamItem]:
         return [
             ExamItem(qid, frozenset(json.loads(chosen)), bool(flagged), seconds, tuple(json.loads(order)))
-            for qid, chosen, flagged, seconds, order in self.store.db.execute(
+            for qid, chosen, flagged, seconds, order in self.store.query(
                 "SELECT question_id, chosen, flagged, seconds, option_order FROM exam_items WHERE exam_id = ?"
                 " ORDER BY position",
                 (exam_id,),
@@ -199,11 +199,11 @@ class ExamStore:
 
     def _build(self, exam_id: int, questions: Mapping[str, Question], clock: Callable[[], float] | None) -> tuple[Exam, Any]:
         """The exam as stored (KeyError when it, or one of its questions, is not there), and its row."""
-        row = self.store.db.execute(
+        row = self.store.row(
             "SELECT question_ids, minutes, pass_percent, seconds_used, current, scoring, seed, pauses,"
             " paused_seconds, paused_at, saved_at, started, status, timed_out FROM exams WHERE id = ?",
             (exam_id,),
-        ).fetchone()
+        )
         if row is None:
             raise KeyError(exam_id)
         ids = json.loads(row[0])
@@ -260,7 +260,7 @@ class ExamStore:
 
     def history(self) -> list[ExamRecord]:
         """Every exam, newest first."""
-        rows = self.store.db.execute(
+        rows = self.store.query(
             "SELECT e.id, bank, started, finished, question_ids, minutes, pass_percent, seconds_used, correct, total,"
             " percent, passed, timed_out, per_domain,"
             " (SELECT COUNT(*) FROM exam_items i WHERE i.exam_id = e.id AND i.chosen != '[]'),"
@@ -281,15 +281,15 @@ class ExamStore:
     def export_answers_csv(self, out: Path) -> int:
         """Every study answer, and one row per question of every submitted exam (its final pick,
         unanswered ones included), oldest first, as CSV; the number of rows written."""
-        study = self.store.db.execute(
+        study = self.store.query(
             "SELECT answered_at, mode, NULL, session_id, NULL, question_id, chosen, correct, correct, seconds"
             " FROM answers WHERE exam_id IS NULL"
-        ).fetchall()
-        exams = self.store.db.execute(
+        )
+        exams = self.store.query(
             "SELECT e.finished, 'exam', e.id, NULL, i.position + 1, i.question_id, i.chosen,"
             " CASE WHEN COALESCE(i.score, 0) >= 1 THEN 1 ELSE 0 END, COALESCE(i.score, 0), i.seconds"
             " FROM exam_items i JOIN exams e ON e.id = i.exam_id WHERE e.status IN ('submitted', 'timed-out')"
-        ).fetchall()
+        )
         rows = sorted(study + exams, key=lambda r: (r[0], r[2] or 0, r[4] or 0))
         with out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DB_NAME = "quizapp.sqlite3"
 BUSY_TIMEOUT_MS = 30_000
@@ -150,15 +151,38 @@ class Store:
         return cls(Path(data_dir) / DB_NAME)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One committed transaction; BEGIN IMMEDIATE takes the write lock up front (waits, never fails)."""
-        self.db.execute("BEGIN IMMEDIATE")
+    def failures(self, doing: str) -> Iterator[None]:
+        """Turn any SQLite failure inside into a StoreError that names the file: 'cannot DOING the
+        data file PATH: why'. Callers (the screens, the commands) then catch StoreError alone."""
         try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot {doing} the data file {self.path}: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One committed transaction; BEGIN IMMEDIATE takes the write lock up front (waits, never fails).
+
+        Any SQLite failure, the commit's included, rolls back and is raised as StoreError."""
+        with self.failures("write to"):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Every row a read returns (StoreError when the file cannot be read)."""
+        with self.failures("read"):
+            return self.db.execute(sql, params).fetchall()
+
+    def row(self, sql: str, params: Sequence[Any] = ()) -> Any | None:
+        """The first row a read returns, or None (StoreError when the file cannot be read)."""
+        with self.failures("read"):
+            return self.db.execute(sql, params).fetchone()
 
     def _migrate(self) -> None:
         with self.transaction() as db:
@@ -173,7 +197,7 @@ class Store:
     @property
     def schema_version(self) -> int:
         """The schema version of the open file."""
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        return int(self.query("PRAGMA user_version")[0][0])
 
     def start_session(self, mode: str, bank: str) -> int:
         """Open a study session and return its id."""
@@ -210,15 +234,15 @@ class Store:
         """Every stored answer (or those to one question), oldest first."""
         sql = "SELECT id, session_id, question_id, chosen, correct, seconds, mode, answered_at FROM answers"
         rows = (
-            self.db.execute(sql + " WHERE question_id = ? ORDER BY id", (question_id,))
+            self.query(sql + " WHERE question_id = ? ORDER BY id", (question_id,))
             if question_id
-            else self.db.execute(sql + " ORDER BY id")
+            else self.query(sql + " ORDER BY id")
         )
         return [Answer(r[0], r[1], r[2], tuple(json.loads(r[3])), bool(r[4]), r[5], r[6], r[7]) for r in rows]
 
     def progress(self) -> dict[str, Progress]:
         """Per question id: attempts, how many were right, and whether the latest was."""
-        rows = self.db.execute(
+        rows = self.query(
             "SELECT question_id, COUNT(*), SUM(correct),"
             " (SELECT a2.correct FROM answers a2 WHERE a2.question_id = a.question_id ORDER BY a2.id DESC LIMIT 1)"
             " FROM answers a GROUP BY question_id"
@@ -227,4 +251,5 @@ class Store:
 
     def close(self) -> None:
         """Close the connection."""
-        self.db.close()
+        with self.failures("close"):
+            self.db.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+
+import pytest
 
 from .conftest import ROOT
 
@@ -27,3 +30,15 @@ def test_core_does_not_import_textual():
 def test_sims_does_not_import_quizapp():
     code = "import sys, sims; sys.exit(1 if any(m.startswith('quizapp') for m in sys.modules) else 0)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+UI_MODULES = sorted((ROOT / "quizapp" / "ui").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", UI_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_ui_does_not_import_sqlite3(path):
+    """The store wraps every SQLite failure in StoreError, so no screen needs to know SQLite."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    imported += [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    assert not [name for name in imported if name.split(".")[0] == "sqlite3"], path

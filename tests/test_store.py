@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from quizapp.store import MIGRATIONS, Store
+import pytest
+
+from quizapp.exam_store import ExamStore
+from quizapp.store import MIGRATIONS, Store, StoreError
 
 
 def test_answer_is_on_disk_before_record_returns(tmp_path):
@@ -38,12 +41,43 @@ def test_newer_schema_is_refused(tmp_path):
     db = sqlite3.connect(tmp_path / "quizapp.sqlite3")
     db.execute("PRAGMA user_version = 99")
     db.close()
-    try:
+    with pytest.raises(StoreError, match="newer quizapp"):
         Store.in_dir(tmp_path)
-    except Exception as exc:
-        assert "newer quizapp" in str(exc)
-    else:
-        raise AssertionError("a newer schema must be refused")
+
+
+def test_every_sqlite_failure_is_a_store_error_naming_the_file(tmp_path):
+    store = Store.in_dir(tmp_path)
+    exams = ExamStore(store)
+    other = sqlite3.connect(store.path)  # another process breaks the file under the app
+    other.executescript("DROP TABLE answers; DROP TABLE exam_items; DROP TABLE exams;")
+    other.close()
+    where = str(store.path)
+    with pytest.raises(StoreError, match="cannot write to the data file") as write:
+        store.record_answer("q1", ["A"], True, 1.0)
+    with pytest.raises(StoreError, match="cannot read the data file") as read:
+        store.progress()
+    with pytest.raises(StoreError) as history:
+        exams.history()
+    with pytest.raises(StoreError) as unfinished:
+        exams.open_question_ids()
+    for caught in (write, read, history, unfinished):
+        assert where in str(caught.value) and "no such table" in str(caught.value)
+        assert isinstance(caught.value.__cause__, sqlite3.Error)
+    store.close()
+    with pytest.raises(StoreError, match="cannot read"):
+        store.answers()  # a closed connection too
+
+
+def test_a_failed_transaction_is_rolled_back_and_the_store_stays_usable(tmp_path):
+    store = Store.in_dir(tmp_path)
+    with pytest.raises(StoreError, match="no such table"):
+        with store.transaction() as db:
+            db.execute("INSERT INTO sessions(mode, bank, started) VALUES ('study', 'B', 0)")
+            db.execute("INSERT INTO nowhere VALUES (1)")
+    assert not store.db.in_transaction
+    assert store.query("SELECT COUNT(*) FROM sessions") == [(0,)]  # the first insert was undone
+    store.record_answer("q1", ["A"], True, 1.0)
+    assert [a.question_id for a in store.answers()] == ["q1"]
 
 
 def test_two_writer_processes_lose_nothing(tmp_path):

@@ -464,20 +464,40 @@ async def test_an_unusable_bank_shows_its_problems(tmp_path: Path, data_dir: Pat
         assert isinstance(app.screen, HomeScreen)
 
 
+class FailingAnswers:
+    """A connection whose inserts into ``answers`` fail as a full or broken disk makes them fail."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql.startswith("INSERT INTO answers"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return self.db.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
 async def test_an_answer_that_cannot_be_saved_is_not_judged(data_dir: Path) -> None:
     app = make_app(FIXTURE, data_dir, start="study")
+    seen: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
-
-        def fail(*args: Any, **kwargs: Any) -> int:
-            raise sqlite3.OperationalError("disk I/O error")
-
-        app.store.record_answer = fail  # type: ignore[method-assign]
+        app.notify = lambda message, *a, **k: seen.append(message)  # type: ignore[method-assign]
+        real = app.store.db
+        app.store.db = FailingAnswers(real)  # type: ignore[assignment]
         await pilot.press(*keys(app, "B"))
         await pilot.press("enter")
         await pilot.pause()
         assert screen.session.submitted is None  # still answerable once the disk is back
         assert app.is_running and app.screen is screen
+        # the store said which file failed, in its own error (the screen knows nothing of SQLite)
+        assert seen == [f"cannot write to the data file {app.store.path}: disk I/O error"]
+        app.store.db = real
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.session.submitted is not None and screen.session.submitted.correct
 
 
 async def test_thirty_kinds_of_broken_file_and_the_app_still_starts(make_bank, data_dir: Path) -> None:

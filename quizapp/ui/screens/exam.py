@@ -4,7 +4,6 @@ change is saved the moment it is made (the exam's persist callback)."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -121,7 +120,7 @@ class ExamScreen(Screen[None]):
             return
         try:
             self.exam.tick()
-        except (StoreError, sqlite3.Error) as exc:
+        except StoreError as exc:
             self._not_saved(exc)
         if self.exam.result is not None:
             self.finish()
@@ -192,7 +191,7 @@ class ExamScreen(Screen[None]):
         except ChoiceRefused as refused:  # a tick past N: nothing changes
             self._show_state(str(refused))
             return
-        except (StoreError, sqlite3.Error) as exc:
+        except StoreError as exc:
             self._not_saved(exc)
         if self.exam.result is not None:  # the engine checks the clock on every change
             self.finish()
@@ -217,7 +216,7 @@ class ExamScreen(Screen[None]):
         """Mark (or unmark) the question for review."""
         try:
             self.exam.toggle_flag()
-        except (StoreError, sqlite3.Error) as exc:
+        except StoreError as exc:
             self._not_saved(exc)
         self._show_header()
 
@@ -227,7 +226,7 @@ class ExamScreen(Screen[None]):
         """Show question ``index`` from the top."""
         try:
             self.exam.go(index)
-        except (StoreError, sqlite3.Error) as exc:
+        except StoreError as exc:
             self._not_saved(exc)
         if self.exam.result is not None:
             self.finish()
@@ -269,7 +268,7 @@ class ExamScreen(Screen[None]):
             if choice == SUBMIT:
                 try:
                     self.exam.submit()
-                except (StoreError, sqlite3.Error) as exc:
+                except StoreError as exc:
                     self._not_saved(exc)
                 self.finish()
             elif isinstance(choice, int):
@@ -287,7 +286,7 @@ class ExamScreen(Screen[None]):
                 self.exam.tick()  # the time so far, saved
                 if self.exam.result is None:
                     self.app.exams.pause(self.exam)
-            except (StoreError, sqlite3.Error) as exc:
+            except StoreError as exc:
                 self._not_saved(exc)
             if self.exam.result is not None:  # the time ran out meanwhile
                 self.finish()

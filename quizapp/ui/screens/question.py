@@ -3,7 +3,6 @@ the same screen turns into the feedback (verdict, every option's why, explanatio
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -169,7 +168,7 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         except ChoiceRefused as refused:
             self._show_state(str(refused))
             return
-        except (StoreError, sqlite3.Error) as exc:  # not judged, so it can be submitted again
+        except StoreError as exc:  # not judged, so it can be submitted again
             self.notify(str(exc), title="Your answer was not saved", severity="error", markup=False)
             return
         await self._show_feedback()
