@@ -102,6 +102,24 @@ MIGRATIONS: list[str] = [
 ]
 
 
+def statements(script: str) -> Iterator[str]:
+    """A migration's statements one at a time, in order, split where SQLite says a statement ends.
+
+    A ``;`` inside a string literal, a comment or a trigger's ``BEGIN ... END`` does not end one
+    (``sqlite3.complete_statement`` decides). Each runs with ``execute`` inside the migration's
+    transaction; ``executescript`` would commit first. A statement left unfinished is an error."""
+    *pieces, tail = script.split(";")
+    pending = ""
+    for piece in pieces:
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\n;"):
+                yield pending.strip()
+            pending = ""
+    if (pending + tail).strip():
+        raise ValueError(f"an unfinished statement in a migration: {(pending + tail).strip()[:80]!r}")
+
+
 class StoreError(RuntimeError):
     """The data file cannot be opened or written; the message says which file and why."""
 
@@ -190,7 +208,7 @@ class Store:
             if version > len(MIGRATIONS):
                 raise StoreError(f"{self.path} was written by a newer quizapp (schema {version})")
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
+                for statement in statements(script):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 

@@ -70,10 +70,9 @@ def test_every_sqlite_failure_is_a_store_error_naming_the_file(tmp_path):
 
 def test_a_failed_transaction_is_rolled_back_and_the_store_stays_usable(tmp_path):
     store = Store.in_dir(tmp_path)
-    with pytest.raises(StoreError, match="no such table"):
-        with store.transaction() as db:
-            db.execute("INSERT INTO sessions(mode, bank, started) VALUES ('study', 'B', 0)")
-            db.execute("INSERT INTO nowhere VALUES (1)")
+    with pytest.raises(StoreError, match="no such table"), store.transaction() as db:
+        db.execute("INSERT INTO sessions(mode, bank, started) VALUES ('study', 'B', 0)")
+        db.execute("INSERT INTO nowhere VALUES (1)")
     assert not store.db.in_transaction
     assert store.query("SELECT COUNT(*) FROM sessions") == [(0,)]  # the first insert was undone
     store.record_answer("q1", ["A"], True, 1.0)
@@ -103,3 +102,59 @@ def test_two_writer_processes_lose_nothing(tmp_path):
     answers = Store.in_dir(tmp_path).answers()
     assert len(answers) == 1000
     assert len({a.question_id for a in answers}) == 1000
+
+
+def test_a_version_1_file_holding_answers_upgrades_and_keeps_them(tmp_path):
+    path = tmp_path / "quizapp.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0])  # the file as version 1 wrote it
+    db.execute("PRAGMA user_version = 1")
+    db.executemany("INSERT INTO sessions(id, mode, bank, started, ended) VALUES (?, ?, 'Bank', ?, ?)",
+                   [(1, "study", 10.0, 20.0), (2, "missed", 30.0, None)])
+    db.executemany(
+        "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(1, "q1", '["A"]', 0, 4.0, "study", 11.0), (1, "q2", '["B", "C"]', 1, 6.5, "study", 12.0),
+         (2, "q1", '["B"]', 1, 2.0, "missed", 31.0)],
+    )
+    db.commit()
+    db.close()
+
+    store = Store(path)
+    assert store.schema_version == len(MIGRATIONS)
+    kept = [(a.session_id, a.question_id, a.chosen, a.correct, a.seconds, a.mode) for a in store.answers()]
+    assert kept == [
+        (1, "q1", ("A",), False, 4.0, "study"), (1, "q2", ("B", "C"), True, 6.5, "study"),
+        (2, "q1", ("B",), True, 2.0, "missed"),
+    ]
+    sessions = store.query("SELECT id, mode, ended FROM sessions ORDER BY id")
+    assert sessions == [(1, "study", 20.0), (2, "missed", None)]
+    assert store.query("SELECT COUNT(*) FROM answers WHERE exam_id IS NULL") == [(3,)]  # version 2's column
+    assert (store.progress()["q1"].attempts, store.progress()["q1"].last_correct) == (2, True)
+    assert ExamStore(store).history() == []
+    store.record_answer("q3", ["A"], True, 1.0)  # and the upgraded file takes new answers
+    store.close()
+    assert len(Store(path).answers()) == 4  # reopening migrates nothing twice and loses nothing
+
+
+def test_migrations_split_where_sqlite_ends_a_statement_not_at_every_semicolon(tmp_path):
+    from quizapp.store import statements
+
+    script = """
+    CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL CHECK (body != ';'));
+    CREATE TABLE log (what TEXT);  -- a comment; with a semicolon
+    CREATE TRIGGER noted AFTER INSERT ON notes BEGIN
+        INSERT INTO log VALUES ('noted; ' || NEW.body);
+        INSERT INTO log VALUES ('twice');
+    END;
+    INSERT INTO notes(body) VALUES ('first; with a semicolon');
+    """
+    store = Store.in_dir(tmp_path)
+    with store.transaction() as db:
+        for statement in statements(script):
+            db.execute(statement)
+    assert store.query("SELECT body FROM notes") == [("first; with a semicolon",)]
+    assert store.query("SELECT what FROM log") == [("noted; first; with a semicolon",), ("twice",)]
+    assert [s.split()[0] for s in statements(MIGRATIONS[1])] == ["CREATE", "CREATE", "ALTER"]
+    with pytest.raises(ValueError, match="unfinished"):
+        list(statements("CREATE TABLE a (x); CREATE TABLE b (y)"))
