@@ -12,9 +12,13 @@ from typing import Any
 
 from . import __version__
 from . import commands as cmd
-from .commands import OK, USAGE, UsageError
+from .commands import OK, PROBLEMS, USAGE, UsageError
 
 BACKENDS = ("numpy", "cupy", "auto")
+POSIX_ONLY = (
+    "quizapp runs on POSIX systems only (Linux, macOS): it watches the terminal for a hang-up and runs"
+    " timing simulations in a child process it polls with select(). On Windows, run it in WSL."
+)
 
 
 def _globals() -> argparse.ArgumentParser:
@@ -117,6 +121,9 @@ COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `quizapp` console script."""
+    if sys.platform == "win32":  # said plainly here, rather than as an AttributeError from deep inside
+        print(f"quizapp: {POSIX_ONLY}", file=sys.stderr)
+        return PROBLEMS
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

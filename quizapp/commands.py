@@ -147,7 +147,8 @@ def tui(args: argparse.Namespace) -> int:
         app.exit()
         threading.Timer(2.0, os._exit, (129,)).start()
 
-    signal.signal(signal.SIGHUP, hang_up)
+    if hasattr(signal, "SIGHUP"):  # POSIX only (the CLI refuses Windows before it gets here)
+        signal.signal(signal.SIGHUP, hang_up)
     app.run()
     return int(app.return_code or 0)
 

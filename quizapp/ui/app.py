@@ -3,6 +3,7 @@ each screen lives in its own module under ``screens/``."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import threading
@@ -28,13 +29,16 @@ STARTS = ("home", "study", "exam")
 
 
 def _terminal_alive() -> bool:
-    """False once the terminal on stdin has hung up (its state can no longer be read)."""
-    import termios
-
+    """False once the terminal on stdin has hung up (its state can no longer be read). Without
+    termios (not POSIX) there is no way to tell, so it counts as alive."""
+    try:
+        import termios
+    except ImportError:
+        return True
     try:
         termios.tcgetattr(sys.__stdin__.fileno())
     except (OSError, ValueError, AttributeError, termios.error) as exc:
-        return not isinstance(exc, termios.error) or exc.args[0] not in (5, 6)  # EIO, ENXIO: hung up
+        return not isinstance(exc, termios.error) or exc.args[0] not in (errno.EIO, errno.ENXIO)  # hung up
     return True
 
 
