@@ -131,41 +131,46 @@ async def test_browser_filter_open_break_it_and_reset(app: QuizApp) -> None:
         assert isinstance(app.screen, HomeScreen)
 
 
-def half(index: int) -> list[str]:
-    """Every other registered simulation (the real ones): two tests share the registry's runs."""
-    return [i for i in sims.ids() if not i.startswith("ui-test-")][index::2]
+REPRESENTATIVE = [
+    # a wall-clock claim: timed in a process of its own (run_isolated), plotted log-log
+    pytest.param("attention-quadratic-cost", "defaults", "✓ claim holds  (defaults)", id="timed-isolated"),
+    # an exact count over decades: log-log axes, run in the UI's thread
+    pytest.param("kv-cache-sizing", "defaults", "✓ claim holds  (defaults)", id="log-plot"),
+    # linear axes, and the counter setting from the browser: the claim must visibly fail
+    pytest.param("cnn-receptive-field", "counter", "✗ claim does not hold  (counter setting", id="linear-counter"),
+]
+"""Three kinds of run through the browser, each with the verdict it must show. Every simulation's
+defaults and counter are decided by tests/test_sims_contract.py; here it is the screen that is tested."""
 
 
-@pytest.mark.parametrize("index", [0, 1], ids=["first-half", "second-half"])
-async def test_every_simulation_opens_from_the_browser_and_runs_at_defaults(app: QuizApp, index: int) -> None:
+@pytest.mark.parametrize(("sim_id", "setting", "verdict"), REPRESENTATIVE)
+async def test_a_simulation_opened_from_the_browser_shows_its_verdict(
+    app: QuizApp, sim_id: str, setting: str, verdict: str
+) -> None:
     async with app.run_test(size=SMALL) as pilot:
         browser = await open_browser(app, pilot)
-        filter_input = browser.query_one("#browser-filter", Input)
-        for sim_id in half(index):
-            filter_input.value = sim_id
-            await pilot.pause()
-            while browser.highlighted != sim_id:  # an id can also occur in another's words
-                await pilot.press("down")
-            await pilot.press("enter")
-            screen = app.screen
-            assert isinstance(screen, SimulationScreen) and screen.simulation.id == sim_id
+        browser.query_one("#browser-filter", Input).value = sim_id
+        await pilot.pause()
+        while browser.highlighted != sim_id:  # an id can also occur in another's words
+            await pilot.press("down")
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, SimulationScreen) and screen.simulation.id == sim_id
+        await wait_for_workers(pilot)
+        if setting == "counter":
+            await pilot.press("c")
             await wait_for_workers(pilot)
-            assert not screen.query_one("#sim-error").display, (
-                sim_id,
-                text_of(screen.query_one("#sim-error")),
-            )
-            assert screen.result is not None, sim_id
-            assert screen.result.params == sims.get(sim_id).params().model_dump(mode="json"), sim_id
-            # Reached a verdict at exactly the defaults. Whether it holds is tests/test_sims_*'s to say:
-            # a wall-clock claim timed in a thread beside the UI, on a busy 2-core box, can miss.
-            assert verdict_of(screen).startswith(
-                ("✓ claim holds  (defaults)", "✗ claim does not hold  (defaults)")
-            )
-            plot = screen.query_one(SimPlot)
-            for _ in range(2):  # a log plot must survive being rendered twice
-                assert "cannot be drawn" not in str(plot.render()), sim_id
-            await pilot.press("escape")
-            assert app.screen is browser
+        assert not screen.query_one("#sim-error").display, text_of(screen.query_one("#sim-error"))
+        simulation = sims.get(sim_id)
+        expected = simulation.params(counter=setting == "counter")
+        assert screen.result is not None and screen.result.params == expected.model_dump(mode="json")
+        assert verdict_of(screen).startswith(verdict)
+        assert screen.result.verdict.holds is (setting == "defaults")
+        plot = screen.query_one(SimPlot)
+        for _ in range(2):  # a log plot must survive being rendered twice
+            assert "cannot be drawn" not in str(plot.render())
+        await pilot.press("escape")
+        assert app.screen is browser
 
 
 # -- the form --------------------------------------------------------------------------------------
