@@ -137,7 +137,9 @@ REPRESENTATIVE = [
     # an exact count over decades: log-log axes, run in the UI's thread
     pytest.param("kv-cache-sizing", "defaults", "✓ claim holds  (defaults)", id="log-plot"),
     # linear axes, and the counter setting from the browser: the claim must visibly fail
-    pytest.param("cnn-receptive-field", "counter", "✗ claim does not hold  (counter setting", id="linear-counter"),
+    pytest.param(
+        "cnn-receptive-field", "counter", "✗ claim does not hold  (counter setting", id="linear-counter"
+    ),
 ]
 """Three kinds of run through the browser, each with the verdict it must show. Every simulation's
 defaults and counter are decided by tests/test_sims_contract.py; here it is the screen that is tested."""
