@@ -87,9 +87,8 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         return self.session.current
 
     def compose(self) -> ComposeResult:
-        """The question (and, once submitted, the feedback) from the session's state."""
+        """The current question, not yet answered (submitting turns it into its feedback in place)."""
         q = self.question
-        result = self.session.submitted
         domain = self.app.bank.manifest.domain(q.domain) if self.app.bank else None
         title = header(self.session, domain.title if domain else q.domain)
         if self.label:
@@ -98,21 +97,32 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         with VerticalScroll(id="q-body", can_focus=False):
             yield from compose_question(q)
             with Vertical(id="q-choice"):
-                if result is not None:  # the verdict first: it is what the learner looks for
-                    verdict = "-correct" if result.correct else "-wrong"
-                    yield Static(banner(result, self.session.shown), id="q-banner", classes=verdict)
                 yield prompt_widget(q)
-                if result is None:
-                    yield ChoiceStatus(q, self.app.scoring)
+                yield ChoiceStatus(q, self.app.scoring)
                 yield OptionsView(self.session.shown, id="q-options")
-            if result is not None:
-                yield FeedbackPanel(q, id="q-feedback")
         yield Footer()
 
     def on_mount(self) -> None:
         """Open a study session in the store and show the options."""
         self.session_id = self.app.store.start_session(self.mode, self.app.bank_title)
         self._show_state()
+        self.call_after_refresh(self._prepare_feedback)
+
+    def _feedback_panel(self) -> FeedbackPanel:
+        """The current question's feedback panel (hidden until submitting), built now if it is not yet."""
+        for panel in self.query(FeedbackPanel):
+            if panel.question is self.question:
+                return panel
+        panel = FeedbackPanel(self.question, id="q-feedback")
+        panel.display = False
+        self.query_one("#q-body").mount(panel)
+        return panel
+
+    def _prepare_feedback(self) -> None:
+        """Build the feedback (its markdown is most of the work) while the learner reads the question,
+        hidden, so that Enter only has to reveal it."""
+        if self.is_attached and self.session.submitted is None:
+            self._feedback_panel()
 
     def on_unmount(self) -> None:
         """Mark the study session as ended."""
@@ -174,12 +184,22 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         await self._show_feedback()
 
     async def _show_feedback(self) -> None:
-        """Rebuild the screen as feedback: the verdict at the top of the view, the cursor on (the
-        first of) the learner's choices without scrolling to it."""
+        """Turn the question into its feedback in place: the verdict above the prompt, the options
+        explained, the analysis below; the cursor on (the first of) the learner's choices, and the
+        verdict at the top of the view. Only what changes is built: recomposing the whole screen
+        (scenario, footer) took most of the time between Enter and the verdict."""
+        result = self.session.submitted
+        assert result is not None
         chosen = [i for i, option_id in enumerate(self.session.shown.order) if option_id in self.session.selection]
-        await self.recompose()
-        self.query_one(OptionsView).place_cursor(chosen[0] if chosen else 0)
-        self._show_state()
+        verdict = "-correct" if result.correct else "-wrong"
+        with self.app.batch_update():
+            await self.query(ChoiceStatus).remove()
+            await self.query_one("#q-choice").mount(
+                Static(banner(result, self.session.shown), id="q-banner", classes=verdict), before=0
+            )
+            self._feedback_panel().display = True
+            self.query_one(OptionsView).place_cursor(chosen[0] if chosen else 0)
+            self._show_state()
         self.call_after_refresh(scroll_to_verdict, self)
 
     async def action_next(self) -> None:
@@ -188,6 +208,7 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
             await self.recompose()
             self._show_state()
             self.call_after_refresh(self.query_one("#q-body", VerticalScroll).scroll_home, animate=False)
+            self.call_after_refresh(self._prepare_feedback)
         else:
             self.app.push_screen(SummaryDialog(self.session.results), self._summary_closed)
 
