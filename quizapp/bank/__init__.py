@@ -1,10 +1,13 @@
 """The bank: the YAML format, its validated models, and the loader that locates every problem.
 
-Never imports Textual.
+Never imports Textual. The loader (with the YAML parser and the simulation links' rules) is
+imported on first use of ``load_bank``, ``question_files`` or ``validate_paths``, so that opening a
+bank from the start-up cache does not pay for it.
 """
 
+from typing import Any
+
 from .bank import Bank, LoadResult, QuestionList, Source
-from .loader import load_bank, question_files, validate_paths
 from .models import Domain, ExamSettings, Manifest, Option, Question, Requirement, SimLink, Trap
 from .problems import Problem, summary
 
@@ -27,3 +30,12 @@ __all__ = [
     "summary",
     "validate_paths",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The loader's functions, imported when first asked for."""
+    if name in ("load_bank", "question_files", "validate_paths"):
+        from . import loader
+
+        return getattr(loader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

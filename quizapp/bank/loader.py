@@ -7,7 +7,6 @@ bank remembers what it skipped and why so the app can show it.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,37 +15,11 @@ from pydantic import ValidationError
 
 from .bank import Bank, LoadResult, QuestionList, Source
 from .check import problems_from
+from .files import MANIFEST, question_files
 from .models import Manifest, Question
 from .problems import Problem
 from .rules import question_problems
 from .source import Document, SourceError, read_document
-
-MANIFEST = "bank.yaml"
-SUFFIXES = (".yaml", ".yml")
-
-
-def question_files(folder: Path) -> list[Path]:
-    """Every question file under ``folder`` (any depth, sorted), bank.yaml and hidden folders excluded."""
-    return [path for path, _ in stamped_files(folder)]
-
-
-def stamped_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
-    """Question files under ``folder`` with their stat results, sorted by path (one directory scan)."""
-    found: list[tuple[Path, os.stat_result]] = []
-    pending = [str(folder)]
-    while pending:
-        with os.scandir(pending.pop()) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir():
-                    pending.append(entry.path)
-                elif entry.name.endswith(SUFFIXES) and entry.is_file():
-                    if entry.name == MANIFEST and os.path.dirname(entry.path) == str(folder):
-                        continue
-                    found.append((Path(entry.path), entry.stat()))
-    found.sort(key=lambda item: item[0])
-    return found
 
 
 @contextmanager

@@ -47,7 +47,7 @@ Scoring = Literal["all-or-nothing", "partial"]
 class Strict(BaseModel):
     """Base: unknown keys are refused (the loader turns them into 'did you mean' problems)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
 class SimLink(Strict):

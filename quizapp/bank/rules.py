@@ -1,5 +1,6 @@
 """The rules a single document's shape cannot express: references between fields, to the manifest,
-and to the simulation registry. Each problem is located at the value that breaks the rule.
+and to the simulation registry (through its static index, :mod:`.sim_index`, so that checking
+links does not import the simulations). Each problem is located at the value that breaks the rule.
 
 They read the plain data rather than the validated model, so that a question with a shape problem
 (say, a misspelt key) still has its answer, requirements and simulation links checked in the same
@@ -8,13 +9,13 @@ run: an author sees every problem at once. Values of the wrong type are left to 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
-import sims
-
+from . import sim_index
 from .models import OPTION_LETTERS, Manifest
 from .problems import Problem
 from .source import Document, Path_
@@ -114,18 +115,19 @@ def sim_link_problems(link: Any, at: At) -> list[Problem]:
         sim_id, params, where_id = link["id"], link.get("params"), ("id",)
     else:
         return []  # the shape check reports a link of the wrong form
-    try:
-        simulation = sims.get(sim_id)
-    except sims.UnknownSimulation as exc:
-        hint = f" (did you mean '{exc.suggestion}'?)" if exc.suggestion else " (see `quizapp sim list`)"
+    known = sim_index.index()
+    if sim_id not in known:
+        close = difflib.get_close_matches(sim_id, list(known), n=1, cutoff=0.6)  # as sims.suggest
+        hint = f" (did you mean '{close[0]}'?)" if close else " (see `quizapp sim list`)"
         return [at(where_id, "unknown-sim", f"unknown simulation '{sim_id}'{hint}")]
     if not isinstance(params, dict) or not params:
         return []  # the defaults are checked when the simulation registers
+    model = sim_index.params_model(sim_id)
     try:
-        simulation.Params(**params)
+        model(**params)
     except ValidationError as exc:
         out = []
-        fields = list(simulation.Params.model_fields)
+        fields = list(model.model_fields)
         for err in exc.errors(include_url=False):
             key = str(err["loc"][0]) if err["loc"] else "?"
             if err["type"] == "extra_forbidden":
