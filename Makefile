@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
 
-.PHONY: run test lint validate bench clean
+.PHONY: run test test-snapshot-update lint validate bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "quizapp needs Python 3.11 or newer")'
@@ -25,6 +25,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(ARGS)
+
+# After a deliberate change to the look: rewrite the SVGs under tests/__snapshots__/, then read the diff.
+test-snapshot-update: $(VENV)/.installed-test
+	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
 
 validate: $(VENV)/.installed
 	$(BIN)/quizapp validate question_bank

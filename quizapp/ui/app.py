@@ -66,13 +66,15 @@ class QuizApp(App[None]):
         exam: ExamOptions | None = None,
         resume: bool = False,
         clock: Clock | None = None,
+        wall: Clock | None = None,
     ) -> None:
         super().__init__()
         self.bank_dir = bank_dir
         self.bank: Bank | None = loaded.bank
         self.problems: list[Problem] = loaded.problems
         self.store = store
-        self.exams = ExamStore(store)
+        self.exams = ExamStore(store, wall=wall) if wall is not None else ExamStore(store)
+        """Exams in the store; ``wall`` (tests) replaces the wall clock its dates and pauses use."""
         self.start = start
         self.domain = domain
         self.tag = tag
@@ -283,12 +285,13 @@ def make_app(
     seed: int | None = None,
     resume: bool = False,
     clock: Clock | None = None,
+    wall: Clock | None = None,
 ) -> QuizApp:
     """Build the app: load the bank (bundled by default) and open the store (StoreError if it cannot).
 
     ``start="exam"`` opens an exam over the home screen: ``questions``, ``minutes``, ``domain`` and
     ``seed`` default to the bank's settings; ``resume`` resumes the unfinished exam instead. ``clock``
-    replaces the exam's monotonic clock (for tests)."""
+    replaces the exam's monotonic clock and ``wall`` the wall clock of exam dates and pauses (for tests)."""
     if start not in STARTS:
         raise ValueError(f"start must be one of {', '.join(STARTS)}, not {start!r}")
     bank_dir = Path(bank_dir) if bank_dir is not None else bundled_bank()
@@ -298,4 +301,4 @@ def make_app(
     exam = ExamOptions(questions, minutes, domain, seed)
     study_domain = None if start == "exam" else domain  # `quizapp exam --domain` filters the exam, not study
     return QuizApp(bank_dir, loaded, store, start=start, domain=study_domain, tag=tag, backend=backend,
-                   exam=exam, resume=resume, clock=clock)
+                   exam=exam, resume=resume, clock=clock, wall=wall)
