@@ -4,6 +4,7 @@ each screen lives in its own module under ``screens/``."""
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import sys
 import threading
@@ -26,6 +27,15 @@ from ..exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, pl
 from .screens.home import HomeScreen
 
 STARTS = ("home", "study", "exam")
+
+
+def resume_collector() -> None:
+    """Once the first screen is drawn: if the command line paused the garbage collector for start-up
+    (see ``commands.tui``), freeze what start-up built (modules, the bank, the app: it lives as long
+    as the process, so later collections need not rescan it) and collect again from here on."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _terminal_alive() -> bool:
@@ -99,6 +109,7 @@ class QuizApp(App[None]):
         self._parent_pid = os.getppid()
         self.set_interval(2.0, self._leave_if_orphaned, name="orphan-check")
         self.push_screen(HomeScreen())
+        self.call_after_refresh(resume_collector)
         if self.start == "study":
             self.start_study(self.domain, self.tag)
         elif self.start == "exam" and self.bank is not None:
