@@ -121,7 +121,7 @@ def statements(script: str) -> Iterator[str]:
 
 
 class StoreError(RuntimeError):
-    """The data file cannot be opened or written; the message says which file and why."""
+    """The data file cannot be opened, read or written; the message says which file and why."""
 
 
 @dataclass(frozen=True)
