@@ -36,6 +36,8 @@ validate: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/sims.py
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/keypress.py
+	$(BIN)/python benchmarks/bank_10k.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
