@@ -82,6 +82,7 @@ def time_quizapp(bank: Path, data: Path, repeat: int, total: int) -> list[float]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--each", action="store_true", help="also print every press, in ms")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bank, data = Path(tmp) / "bank", Path(tmp) / "data"
@@ -95,6 +96,8 @@ def main() -> int:
     print(f"anchor: bare Textual label       {a * 1000:7.1f} ms median")
     print(f"quizapp: Enter to verdict        {o * 1000:7.1f} ms median (goal <= 50 ms), max {max(ours) * 1000:.1f}")
     print(f"ratio                            {o / a:7.1f}")
+    if args.each:
+        print("each (ms)                       ", " ".join(f"{t * 1000:.0f}" for t in ours))
     return 0
 
 
