@@ -20,11 +20,22 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-lint: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[lint]'
+	@touch $@ $(VENV)/.installed
+
 run: $(VENV)/.installed
 	$(BIN)/quizapp $(ARGS)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(ARGS)
+
+# The quality gates CI runs before the tests: lint rules, formatting, types, import contracts.
+lint: $(VENV)/.installed-lint
+	$(BIN)/ruff check quizapp sims tests benchmarks
+	$(BIN)/ruff format --check quizapp sims tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # After a deliberate change to the look: rewrite the SVGs under tests/__snapshots__/, then read the diff.
 test-snapshot-update: $(VENV)/.installed-test

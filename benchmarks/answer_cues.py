@@ -15,12 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from quizapp.bank import load_bank  # noqa: E402
-from quizapp.exam_store import ExamStore  # noqa: E402
-from quizapp.locations import bundled_bank  # noqa: E402
-from quizapp.store import Store  # noqa: E402
-from quizapp.study.exam import points  # noqa: E402
-from quizapp.exams import ExamOptions, begin_exam, plan_exam  # noqa: E402
+from quizapp.bank import load_bank
+from quizapp.exam_store import ExamStore
+from quizapp.exams import ExamOptions, begin_exam, plan_exam
+from quizapp.locations import bundled_bank
+from quizapp.store import Store
+from quizapp.study.exam import points
 
 
 def main() -> int:
@@ -57,8 +57,10 @@ def main() -> int:
             for i, (q, item) in enumerate(zip(exam.questions, exam.items, strict=True)):
                 exam.answer(first(list(item.order), len(q.answers)), index=i)
             result = exam.submit()
-            print(f"first N shown, full-bank exam, seed {seed}: {points(result.correct)}/{result.total}"
-                  f" = {result.percent:.1f}%")
+            print(
+                f"first N shown, full-bank exam, seed {seed}: {points(result.correct)}/{result.total}"
+                f" = {result.percent:.1f}%"
+            )
     return 0
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sims.kernels import attention  # noqa: E402
+from sims.kernels import attention
 
 
 def floor(q: np.ndarray, k: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -47,7 +47,9 @@ def generate(folder: Path, count: int) -> Path:
     for i in range(count):
         sub = folder / f"part-{i % 100:03d}"
         sub.mkdir(exist_ok=True)
-        text = template.replace("id: why-self-attention", f"id: q-{i:05d}").replace("difficulty: 2", f"difficulty: {1 + i % 5}")
+        text = template.replace("id: why-self-attention", f"id: q-{i:05d}").replace(
+            "difficulty: 2", f"difficulty: {1 + i % 5}"
+        )
         (sub / f"q-{i:05d}.yaml").write_text(text, encoding="utf-8")
     return folder
 

@@ -20,11 +20,22 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sims  # noqa: E402
-from sims.backend import resolve, synchronize  # noqa: E402
-from sims.kernels import attention  # noqa: E402
+import sims
+from sims.backend import resolve, synchronize
+from sims.kernels import attention
 
-TIMING_WORDS = ("time", "seconds", "ms", "rate", "gflop", "speed", "fraction", "ratio_time", "slope", "faster")
+TIMING_WORDS = (
+    "time",
+    "seconds",
+    "ms",
+    "rate",
+    "gflop",
+    "speed",
+    "fraction",
+    "ratio_time",
+    "slope",
+    "faster",
+)
 
 
 def is_timing(key: str) -> bool:
@@ -33,7 +44,12 @@ def is_timing(key: str) -> bool:
 
 
 def rel_diff(a: object, b: object) -> float | None:
-    if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, int | float) or not isinstance(b, int | float):
+    if (
+        isinstance(a, bool)
+        or isinstance(b, bool)
+        or not isinstance(a, int | float)
+        or not isinstance(b, int | float)
+    ):
         return None if a == b else float("inf")
     scale = max(abs(a), abs(b), 1e-300)
     return abs(a - b) / scale
@@ -72,21 +88,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="4096,8192,16384")
     args = parser.parse_args()
-    cp, name = resolve("cupy")
+    cp, _name = resolve("cupy")
     print(f"CuPy {cp.__version__} on {cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}")
-    print(f"{'simulation':<28} {'setting':<8} {'numpy':>6} {'cupy':>6} {'max rel diff':>12} {'cpu s':>7} {'gpu s':>7}")
+    print(
+        f"{'simulation':<28} {'setting':<8} {'numpy':>6} {'cupy':>6} {'max rel diff':>12} {'cpu s':>7} {'gpu s':>7}"
+    )
     disagreements = 0
     for sim in sims.all_simulations():
         for counter in (False, True):
             try:
                 cpu_holds, gpu_holds, diff, cpu_s, gpu_s = compare(sim, counter)
             except Exception as exc:  # report and go on: one broken path must not hide the others
-                print(f"{sim.id:<28} {'counter' if counter else 'default':<8} error: {type(exc).__name__}: {exc}")
+                print(
+                    f"{sim.id:<28} {'counter' if counter else 'default':<8} error: {type(exc).__name__}: {exc}"
+                )
                 disagreements += 1
                 continue
             disagreements += cpu_holds != gpu_holds
             print(
-                f"{sim.id:<28} {'counter' if counter else 'default':<8} {str(cpu_holds):>6} {str(gpu_holds):>6}"
+                f"{sim.id:<28} {'counter' if counter else 'default':<8} {cpu_holds!s:>6} {gpu_holds!s:>6}"
                 f" {diff:>12.1e} {cpu_s:>7.3f} {gpu_s:>7.3f}"
             )
     print()

@@ -23,7 +23,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _pty import Terminal  # noqa: E402
+from _pty import Terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 ANCHOR = [sys.executable, str(Path(__file__).resolve().parent / "_anchor_app.py")]
@@ -94,7 +94,9 @@ def main() -> int:
     a, o = statistics.median(anchor), statistics.median(ours)
     print(f"presses                          {repeat}")
     print(f"anchor: bare Textual label       {a * 1000:7.1f} ms median")
-    print(f"quizapp: Enter to verdict        {o * 1000:7.1f} ms median (goal <= 50 ms), max {max(ours) * 1000:.1f}")
+    print(
+        f"quizapp: Enter to verdict        {o * 1000:7.1f} ms median (goal <= 50 ms), max {max(ours) * 1000:.1f}"
+    )
     print(f"ratio                            {o / a:7.1f}")
     if args.each:
         print("each (ms)                       ", " ".join(f"{t * 1000:.0f}" for t in ours))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sims  # noqa: E402
+import sims
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,19 +28,21 @@ def main(argv: list[str] | None = None) -> int:
     for sim in sims.all_simulations():
         runs = [sims.run_simulation(sim, backend=args.backend) for _ in range(max(1, args.repeat))]
         counter = sims.run_simulation(sim, counter=True, backend=args.backend)
-        rows.append((
-            sim.id,
-            statistics.median(r.first_frame_seconds for r in runs) * 1000,
-            statistics.median(r.seconds for r in runs) * 1000,
-            all(r.verdict.holds for r in runs),
-            counter.verdict.holds,
-            runs[0].backend,
-        ))
+        rows.append(
+            (
+                sim.id,
+                statistics.median(r.first_frame_seconds for r in runs) * 1000,
+                statistics.median(r.seconds for r in runs) * 1000,
+                all(r.verdict.holds for r in runs),
+                counter.verdict.holds,
+                runs[0].backend,
+            )
+        )
 
     width = max([len("id")] + [len(r[0]) for r in rows])
     print(f"{'id':<{width}}  {'first ms':>9}  {'total ms':>9}  {'default':>7}  {'counter':>7}  backend")
     for sim_id, first, total, holds, counter_holds, backend in rows:
-        flags = f"{str(holds):>7}  {str(counter_holds):>7}"
+        flags = f"{holds!s:>7}  {counter_holds!s:>7}"
         print(f"{sim_id:<{width}}  {first:>9.2f}  {total:>9.1f}  {flags}  {backend}")
     bad = [r[0] for r in rows if not r[3] or r[4]]
     if bad:

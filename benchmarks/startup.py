@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _pty import Terminal  # noqa: E402
+from _pty import Terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 ANCHOR = [sys.executable, str(Path(__file__).resolve().parent / "_anchor_app.py")]

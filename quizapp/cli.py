@@ -24,9 +24,14 @@ POSIX_ONLY = (
 def _globals() -> argparse.ArgumentParser:
     """--bank and --data-dir, accepted before or after the subcommand."""
     shared = argparse.ArgumentParser(add_help=False)
-    shared.add_argument("--bank", metavar="DIR", default=argparse.SUPPRESS, help="question bank folder (default: bundled)")
     shared.add_argument(
-        "--data-dir", metavar="DIR", default=argparse.SUPPRESS, help="where history is kept (or $QUIZAPP_DATA_DIR)"
+        "--bank", metavar="DIR", default=argparse.SUPPRESS, help="question bank folder (default: bundled)"
+    )
+    shared.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="where history is kept (or $QUIZAPP_DATA_DIR)",
     )
     return shared
 
@@ -50,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     study.add_argument("--tag", metavar="T", help="only questions with this tag")
 
     validate = command("validate", "check banks or question files: PATH:LINE:COL: message")
-    validate.add_argument("paths", nargs="*", metavar="PATH", help="bank folders or files (default: the bank)")
+    validate.add_argument(
+        "paths", nargs="*", metavar="PATH", help="bank folders or files (default: the bank)"
+    )
     validate.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
     lint = command("lint", "validate, then run every linked simulation and report claims that fail")
@@ -67,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     exam = command("exam", "a timed practice exam, scored at the end")
     exam.add_argument("--questions", type=int, metavar="N", help="how many questions (default: the bank's)")
     exam.add_argument(
-        "--minutes", type=float, metavar="M",
+        "--minutes",
+        type=float,
+        metavar="M",
         help="time limit (default: the bank's minutes per question times the questions drawn)",
     )
     exam.add_argument("--domain", metavar="D", help="only this domain")
@@ -77,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     history = command("history", "past exams and study sessions")
     history.add_argument("--json", action="store_true", help="print the exams as JSON, each with its status")
     history.add_argument(
-        "--csv", metavar="OUT",
+        "--csv",
+        metavar="OUT",
         help="write a CSV: one row per study answer and per question of every submitted exam",
     )
 
@@ -86,14 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
     command("list", "every simulation: id, title, claim", sim_sub)
     run = command("run", "run one simulation headless", sim_sub)
     run.add_argument("id", help="simulation id (see `quizapp sim list`)")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V", help="set a parameter")
+    run.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="K=V", help="set a parameter"
+    )
     run.add_argument("--counter", action="store_true", help="run the setting where the claim must not hold")
     run.add_argument("--backend", choices=BACKENDS, default=None, help="array backend (or $QUIZAPP_BACKEND)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
 
     export = command("export", "write the bank in another format")
     export_sub = export.add_subparsers(dest="sub_command", metavar="FORMAT", required=True)
-    command("gift", "Moodle's GIFT text format", export_sub).add_argument("out", metavar="OUT", help="file to write")
+    command("gift", "Moodle's GIFT text format", export_sub).add_argument(
+        "out", metavar="OUT", help="file to write"
+    )
 
     imp = command("import", "turn another format into question files")
     import_sub = imp.add_subparsers(dest="sub_command", metavar="FORMAT", required=True)
@@ -138,5 +152,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return OK
-
-

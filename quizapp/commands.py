@@ -179,7 +179,9 @@ def lint(args: argparse.Namespace) -> int:
     bar = StderrProgress("lint")
     try:
         findings = run_lint(
-            paths, backend=args.backend, on_progress=lambda n, total, sim_id: bar.show(n / total, f"{n}/{total} {sim_id}")
+            paths,
+            backend=args.backend,
+            on_progress=lambda n, total, sim_id: bar.show(n / total, f"{n}/{total} {sim_id}"),
         )
     finally:
         bar.close()
@@ -256,7 +258,9 @@ def import_gift(args: argparse.Namespace) -> int:
     from .bank.loader import nearest_manifest, read_manifest
 
     outdir = Path(args.outdir)
-    manifest_path = nearest_manifest(outdir if outdir.exists() else outdir.parent if outdir.parent.exists() else Path.cwd())
+    manifest_path = nearest_manifest(
+        outdir if outdir.exists() else outdir.parent if outdir.parent.exists() else Path.cwd()
+    )
     manifest = read_manifest(manifest_path)[0] if manifest_path else None
     result = from_gift(text, str(source), manifest=manifest)
     try:
@@ -298,7 +302,9 @@ def history(args: argparse.Namespace) -> int:
     exams = ExamStore(store)
     if args.csv:
         count = exams.export_answers_csv(Path(args.csv))
-        print(f"wrote {count} row{'s' if count != 1 else ''} to {args.csv} (study answers and exam questions)")
+        print(
+            f"wrote {count} row{'s' if count != 1 else ''} to {args.csv} (study answers and exam questions)"
+        )
         return OK
     records = exams.history()
     if args.json:
@@ -306,7 +312,9 @@ def history(args: argparse.Namespace) -> int:
         return OK
     answers = store.answers()
     study = [a for a in answers if a.mode == "study"]
-    print(f"study: {len(study)} answer{'s' if len(study) != 1 else ''}, {sum(a.correct for a in study)} correct")
+    print(
+        f"study: {len(study)} answer{'s' if len(study) != 1 else ''}, {sum(a.correct for a in study)} correct"
+    )
     if not records:
         print("no exams yet: `quizapp exam` starts one")
         return OK

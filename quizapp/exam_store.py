@@ -18,7 +18,6 @@ from .store import Store
 from .study.choice import reconcile
 from .study.exam import Exam, ExamItem
 
-
 STATUSES = ("open", "paused", "submitted", "timed-out", "discarded")
 """An exam's life: open (being taken, or left when the process died), paused (left on purpose),
 then submitted, timed-out (submitted by the clock) or discarded."""
@@ -108,13 +107,25 @@ class ExamStore:
             cur = db.execute(
                 "INSERT INTO exams(bank, question_ids, minutes, pass_percent, seed, domain, started, scoring,"
                 " saved_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
-                (bank, json.dumps(ids), exam.time_limit / 60.0, exam.pass_percent, exam.seed, domain, now,
-                 exam.scoring, now),
+                (
+                    bank,
+                    json.dumps(ids),
+                    exam.time_limit / 60.0,
+                    exam.pass_percent,
+                    exam.seed,
+                    domain,
+                    now,
+                    exam.scoring,
+                    now,
+                ),
             )
             exam_id = int(cur.lastrowid or 0)
             db.executemany(
                 "INSERT INTO exam_items(exam_id, position, question_id, option_order) VALUES (?, ?, ?, ?)",
-                [(exam_id, i, item.question_id, json.dumps(list(item.order))) for i, item in enumerate(exam.items)],
+                [
+                    (exam_id, i, item.question_id, json.dumps(list(item.order)))
+                    for i, item in enumerate(exam.items)
+                ],
             )
         exam.exam_id = exam_id
         return exam_id
@@ -134,7 +145,13 @@ class ExamStore:
                     item = exam.items[index]
                     db.execute(
                         "UPDATE exam_items SET chosen = ?, flagged = ?, seconds = ? WHERE exam_id = ? AND position = ?",
-                        (json.dumps(sorted(item.chosen)), int(item.flagged), item.seconds, exam.exam_id, index),
+                        (
+                            json.dumps(sorted(item.chosen)),
+                            int(item.flagged),
+                            item.seconds,
+                            exam.exam_id,
+                            index,
+                        ),
                     )
                 if what == "submit" and exam.result is not None:
                     self._submit(db, exam, now)
@@ -147,14 +164,23 @@ class ExamStore:
         assert r is not None
         db.executemany(
             "UPDATE exam_items SET seconds = ?, score = ? WHERE exam_id = ? AND position = ?",
-            [(item.seconds, r.scores[item.question_id], exam.exam_id, i) for i, item in enumerate(exam.items)],
+            [
+                (item.seconds, r.scores[item.question_id], exam.exam_id, i)
+                for i, item in enumerate(exam.items)
+            ],
         )
         db.executemany(
             "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at, exam_id)"
             " VALUES (NULL, ?, ?, ?, ?, 'exam', ?, ?)",
             [
-                (q.id, json.dumps(sorted(item.chosen)), int(q.is_correct(item.chosen)), item.seconds, now,
-                 exam.exam_id)
+                (
+                    q.id,
+                    json.dumps(sorted(item.chosen)),
+                    int(q.is_correct(item.chosen)),
+                    item.seconds,
+                    now,
+                    exam.exam_id,
+                )
                 for q, item in zip(exam.questions, exam.items, strict=True)
                 if item.answered
             ],
@@ -162,9 +188,18 @@ class ExamStore:
         db.execute(
             "UPDATE exams SET finished = ?, correct = ?, total = ?, percent = ?, passed = ?, timed_out = ?,"
             " per_domain = ?, seconds_used = ?, status = ?, paused_at = NULL WHERE id = ?",
-            (now, r.correct, r.total, r.percent, int(r.passed), int(r.timed_out),
-             json.dumps({d: [s.correct, s.total] for d, s in r.per_domain.items()}), r.seconds_used,
-             "timed-out" if r.timed_out else "submitted", exam.exam_id),
+            (
+                now,
+                r.correct,
+                r.total,
+                r.percent,
+                int(r.passed),
+                int(r.timed_out),
+                json.dumps({d: [s.correct, s.total] for d, s in r.per_domain.items()}),
+                r.seconds_used,
+                "timed-out" if r.timed_out else "submitted",
+                exam.exam_id,
+            ),
         )
 
     def pause(self, exam: Exam) -> None:
@@ -197,7 +232,9 @@ class ExamStore:
             )
         ]
 
-    def _build(self, exam_id: int, questions: Mapping[str, Question], clock: Callable[[], float] | None) -> tuple[Exam, Any]:
+    def _build(
+        self, exam_id: int, questions: Mapping[str, Question], clock: Callable[[], float] | None
+    ) -> tuple[Exam, Any]:
         """The exam as stored (KeyError when it, or one of its questions, is not there), and its row."""
         row = self.store.row(
             "SELECT question_ids, minutes, pass_percent, seconds_used, current, scoring, seed, pauses,"
@@ -212,16 +249,25 @@ class ExamStore:
         for q, item in zip(chosen, items, strict=True):
             item.order = reconcile(q, item.order) if item.order else tuple(q.option_ids)
             item.chosen = frozenset(i for i in item.chosen if i in q.option_ids)
-        extra = {"clock": clock} if clock is not None else {}
         exam = Exam(
-            chosen, minutes=row[1], pass_percent=row[2], items=items, seconds_used=row[3], exam_id=exam_id,
-            persist=self.persister(), scoring=row[5], seed=row[6], **extra,
+            chosen,
+            minutes=row[1],
+            pass_percent=row[2],
+            items=items,
+            seconds_used=row[3],
+            exam_id=exam_id,
+            persist=self.persister(),
+            scoring=row[5],
+            seed=row[6],
+            clock=clock or time.monotonic,
         )
         exam.current = min(int(row[4]), len(ids) - 1)
         exam.pauses, exam.paused_seconds = int(row[7]), float(row[8])
         return exam, row
 
-    def resume(self, exam_id: int, questions: Mapping[str, Question], clock: Callable[[], float] | None = None) -> Exam:
+    def resume(
+        self, exam_id: int, questions: Mapping[str, Question], clock: Callable[[], float] | None = None
+    ) -> Exam:
         """Rebuild an unfinished exam as it was last saved, remaining time included, and count the
         time away as a pause (since it was paused, or since its last save when the process died).
 
@@ -268,9 +314,29 @@ class ExamStore:
             " FROM exams e ORDER BY e.id DESC"
         )
         return [
-            ExamRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
-                       None if r[11] is None else bool(r[11]), None if r[12] is None else bool(r[12]),
-                       json.loads(r[13]) if r[13] else {}, r[14], r[15], r[16], r[17], r[18], r[19], r[20])
+            ExamRecord(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                json.loads(r[4]),
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                None if r[11] is None else bool(r[11]),
+                None if r[12] is None else bool(r[12]),
+                json.loads(r[13]) if r[13] else {},
+                r[14],
+                r[15],
+                r[16],
+                r[17],
+                r[18],
+                r[19],
+                r[20],
+            )
             for r in rows
         ]
 
@@ -293,9 +359,33 @@ class ExamStore:
         rows = sorted(study + exams, key=lambda r: (r[0], r[2] or 0, r[4] or 0))
         with out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["answered_at", "mode", "exam_id", "session_id", "exam_position", "question_id",
-                             "chosen", "correct", "score", "seconds"])
+            writer.writerow(
+                [
+                    "answered_at",
+                    "mode",
+                    "exam_id",
+                    "session_id",
+                    "exam_position",
+                    "question_id",
+                    "chosen",
+                    "correct",
+                    "score",
+                    "seconds",
+                ]
+            )
             for r in rows:
-                writer.writerow([_iso(r[0]), r[1], r[2] or "", r[3] or "", r[4] or "", r[5],
-                                 " ".join(json.loads(r[6])), int(r[7]), round(float(r[8]), 4), round(r[9], 2)])
+                writer.writerow(
+                    [
+                        _iso(r[0]),
+                        r[1],
+                        r[2] or "",
+                        r[3] or "",
+                        r[4] or "",
+                        r[5],
+                        " ".join(json.loads(r[6])),
+                        int(r[7]),
+                        round(float(r[8]), 4),
+                        round(r[9], 2),
+                    ]
+                )
         return len(rows)

@@ -81,9 +81,12 @@ def plan_exam(bank: Bank, options: ExamOptions) -> ExamPlan | str:
         where = f"domain '{options.domain}'" if options.domain else "this bank"
         return f"No questions to draw from {where}, so there is no exam."
     count = len(drawn.question_ids)
-    minutes = options.minutes if options.minutes is not None else settings.minutes * count / settings.questions
-    return ExamPlan(drawn.question_ids, minutes, settings.pass_percent, settings.scoring, seed, options.domain,
-                    drawn.note)
+    minutes = (
+        options.minutes if options.minutes is not None else settings.minutes * count / settings.questions
+    )
+    return ExamPlan(
+        drawn.question_ids, minutes, settings.pass_percent, settings.scoring, seed, options.domain, drawn.note
+    )
 
 
 def begin_exam(bank: Bank, exams: ExamStore, plan: ExamPlan, clock: Clock | None = None) -> Exam:
@@ -91,9 +94,16 @@ def begin_exam(bank: Bank, exams: ExamStore, plan: ExamPlan, clock: Clock | None
     every answer, flag and second is saved from the first question on."""
     questions = [bank.question(qid) for qid in plan.question_ids]
     items = [ExamItem(q.id, order=exam_order(q, plan.seed)) for q in questions]
-    extra = {"clock": clock} if clock is not None else {}
-    exam = Exam(questions, minutes=plan.minutes, pass_percent=plan.pass_percent, persist=exams.persister(),
-                items=items, scoring=plan.scoring, seed=plan.seed, **extra)
+    exam = Exam(
+        questions,
+        minutes=plan.minutes,
+        pass_percent=plan.pass_percent,
+        persist=exams.persister(),
+        items=items,
+        scoring=plan.scoring,
+        seed=plan.seed,
+        clock=clock or time.monotonic,
+    )
     exams.create(bank.title, exam, domain=plan.domain)
     return exam
 
@@ -139,5 +149,6 @@ def open_exam(bank: Bank | None, exams: ExamStore) -> OpenExam | None:
     known = {qid for qid, _, _ in bank.questions.entries} if bank is not None else set()
     missing = [qid for qid in record.question_ids if qid not in known]
     remaining = max(0.0, record.minutes * 60.0 - record.seconds_used)
-    return OpenExam(exam_id, record.answered, len(record.question_ids), remaining, missing, record.started,
-                    record.status)
+    return OpenExam(
+        exam_id, record.answered, len(record.question_ids), remaining, missing, record.started, record.status
+    )

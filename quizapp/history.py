@@ -52,9 +52,7 @@ def domains_text(record: ExamRecord, titles: Mapping[str, str]) -> str:
     """'Attention mechanics 3/4, Inference and serving 1/1' in the bank's domain order."""
     order = list(titles)
     ranked = sorted(record.per_domain, key=lambda d: order.index(d) if d in order else len(order))
-    return ", ".join(
-        f"{titles.get(d, d)} {points(c)}/{t}" for d in ranked for c, t in [record.per_domain[d]]
-    )
+    return ", ".join(f"{titles.get(d, d)} {points(c)}/{t}" for d in ranked for c, t in [record.per_domain[d]])
 
 
 @dataclass(frozen=True)
@@ -99,6 +97,8 @@ def table_lines(rows: Sequence[HistoryRow]) -> list[str]:
     right = {0}
     lines = []
     for row in cells:
-        parts = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
         lines.append("  ".join(parts).rstrip())
     return lines

@@ -34,7 +34,9 @@ _REFERENCE = re.compile(
     r"|\b(?:options?|answers?|choices?)\s+\(?[A-H]\)?(?:\s*(?:,|and|or)\s*\(?[A-H]\)?)*\b(?![-\w])"
     r"|(?<![\w$\\])\([A-H]\)",
 )
-_ALL_NONE = re.compile(r"\b(?:all|none|both|neither)\s+of\s+the\s+(?:above|options|answers|choices|others)\b", re.I)
+_ALL_NONE = re.compile(
+    r"\b(?:all|none|both|neither)\s+of\s+the\s+(?:above|options|answers|choices|others)\b", re.I
+)
 _NEGATIVE = re.compile(r"\b(not|except|least|false|incorrect|cannot|never|untrue|wrong)\b", re.I)
 _EMPHASIS = re.compile(r"\*\*[^*]*\b(NOT|EXCEPT|LEAST|FALSE|INCORRECT|CANNOT|NEVER|UNTRUE|WRONG)\b[^*]*\*\*")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -42,8 +44,12 @@ _WORD = re.compile(r"[a-z0-9]+")
 
 def _texts(q: Question) -> list[tuple[Where, str]]:
     """Every text of a question with its place, for the checks that read them all."""
-    out: list[tuple[Where, str]] = [(("title",), q.title), (("scenario",), q.scenario), (("prompt",), q.prompt),
-                                    (("explanation",), q.explanation)]
+    out: list[tuple[Where, str]] = [
+        (("title",), q.title),
+        (("scenario",), q.scenario),
+        (("prompt",), q.prompt),
+        (("explanation",), q.explanation),
+    ]
     out += [(("requirements", i, "text"), r.text) for i, r in enumerate(q.requirements)]
     for i, o in enumerate(q.options):
         out += [(("options", i, "text"), o.text), (("options", i, "why"), o.why)]
@@ -57,7 +63,9 @@ def _texts(q: Question) -> list[tuple[Where, str]]:
 def _lengths(q: Question) -> tuple[float, float]:
     """Mean length of the keyed options and of the distractors (characters of text)."""
     keyed = [len(o.text.strip()) for o, oid in zip(q.options, q.option_ids, strict=True) if oid in q.answers]
-    other = [len(o.text.strip()) for o, oid in zip(q.options, q.option_ids, strict=True) if oid not in q.answers]
+    other = [
+        len(o.text.strip()) for o, oid in zip(q.options, q.option_ids, strict=True) if oid not in q.answers
+    ]
     return sum(keyed) / len(keyed), (sum(other) / len(other) if other else 0.0)
 
 
@@ -72,39 +80,69 @@ def item_warnings(q: Question) -> list[tuple[Where, str, str]]:
     out: list[tuple[Where, str, str]] = []
     keyed, other = _lengths(q)
     if other and keyed > KEY_LENGTH_RATIO * other:
-        out.append((("answer",), "key-longer",
-                     f"the keyed option{'s are' if q.multiple else ' is'} {keyed / other:.1f}x as long as the"
-                     f" distractors on average ({keyed:.0f} vs {other:.0f} characters): give the distractors the"
-                     " same specificity, or move the key's qualifications into its why"))
+        out.append(
+            (
+                ("answer",),
+                "key-longer",
+                f"the keyed option{'s are' if q.multiple else ' is'} {keyed / other:.1f}x as long as the"
+                f" distractors on average ({keyed:.0f} vs {other:.0f} characters): give the distractors the"
+                " same specificity, or move the key's qualifications into its why",
+            )
+        )
     for where, text in _texts(q):
         found = _REFERENCE.search(text)
         if found:
-            out.append((where, "option-reference",
-                         f"'{found.group(0)}' points at an option by letter or position, but options are shuffled"
-                         " when shown: name what the option says instead"))
+            out.append(
+                (
+                    where,
+                    "option-reference",
+                    f"'{found.group(0)}' points at an option by letter or position, but options are shuffled"
+                    " when shown: name what the option says instead",
+                )
+            )
         found = _ALL_NONE.search(text)
         if found and (where[0] == "options" or found.group(0).lower().endswith("above")):
-            out.append((where, "all-none-above",
-                         f"'{found.group(0)}' lets a learner answer from two options without knowing the rest:"
-                         " write a specific option instead"))
+            out.append(
+                (
+                    where,
+                    "all-none-above",
+                    f"'{found.group(0)}' lets a learner answer from two options without knowing the rest:"
+                    " write a specific option instead",
+                )
+            )
     requirements = {r.id for r in q.requirements}
     broken: set[str] = set()
     for i, (option, oid) in enumerate(zip(q.options, q.option_ids, strict=True)):
         broken.update(option.violates)
         if oid in q.answers and option.violates:
-            out.append((("options", i, "violates"), "key-violates",
-                         f"a keyed option breaks {', '.join(option.violates)}: reword the requirement or the option"
-                         " so the answer meets every requirement it is judged by"))
+            out.append(
+                (
+                    ("options", i, "violates"),
+                    "key-violates",
+                    f"a keyed option breaks {', '.join(option.violates)}: reword the requirement or the option"
+                    " so the answer meets every requirement it is judged by",
+                )
+            )
     for i, r in enumerate(q.requirements):
         if r.id in requirements and r.id not in broken:
-            out.append((("requirements", i, "id"), "requirement-unbroken",
-                         f"no option breaks '{r.id}', so it adds reading without telling options apart: make a"
-                         " distractor break it, or drop it"))
+            out.append(
+                (
+                    ("requirements", i, "id"),
+                    "requirement-unbroken",
+                    f"no option breaks '{r.id}', so it adds reading without telling options apart: make a"
+                    " distractor break it, or drop it",
+                )
+            )
     if _NEGATIVE.search(q.prompt) and not _EMPHASIS.search(q.prompt):
         word = _NEGATIVE.search(q.prompt).group(1)  # type: ignore[union-attr]
-        out.append((("prompt",), "negative-prompt",
-                     f"the prompt asks a negative ('{word}') without emphasis: write it as **{word.upper()}**, or ask"
-                     " the question positively"))
+        out.append(
+            (
+                ("prompt",),
+                "negative-prompt",
+                f"the prompt asks a negative ('{word}') without emphasis: write it as **{word.upper()}**, or ask"
+                " the question positively",
+            )
+        )
     return out
 
 
@@ -126,9 +164,7 @@ def near_duplicates(questions: Sequence[Question]) -> list[tuple[int, int, float
     docs = [_terms(q) for q in questions]
     df: Counter[str] = Counter(word for d in docs for word in d)
     n = len(docs)
-    vectors = [
-        {w: (1 + math.log(c)) * math.log(n / df[w]) for w, c in d.items() if df[w] < n} for d in docs
-    ]
+    vectors = [{w: (1 + math.log(c)) * math.log(n / df[w]) for w, c in d.items() if df[w] < n} for d in docs]
     norms = [math.sqrt(sum(v * v for v in vec.values())) or 1.0 for vec in vectors]
     index: dict[str, list[int]] = defaultdict(list)
     for i, vec in enumerate(vectors):
@@ -194,6 +230,10 @@ def bank_summary(questions: Sequence[Question]) -> BankSummary:
         if not q.multiple:
             single += 1
             longest_single += hit
-    ratio = (sum(keyed_len) / len(keyed_len)) / (sum(other_len) / len(other_len)) if keyed_len and other_len else 0.0
+    ratio = (
+        (sum(keyed_len) / len(keyed_len)) / (sum(other_len) / len(other_len))
+        if keyed_len and other_len
+        else 0.0
+    )
     ordered = {letter: positions[letter] for letter in OPTION_LETTERS if positions[letter]}
     return BankSummary(len(questions), ordered, longest, first, longest_single, single, ratio)

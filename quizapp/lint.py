@@ -41,7 +41,9 @@ class Finding:
         return f"{p.path}:{p.line}:{p.column}: {self.level}: {p.message}"
 
 
-def _locate(source: Source, question_id: str, where: tuple[str | int, ...], rule: str, message: str) -> Problem:
+def _locate(
+    source: Source, question_id: str, where: tuple[str | int, ...], rule: str, message: str
+) -> Problem:
     """A problem at ``where`` inside the question with this id (re-reading its file only now)."""
     try:
         doc = read_document(Path(source.path), source.path)
@@ -67,18 +69,32 @@ def _advice(q: Question) -> list[tuple[tuple[str | int, ...], str, str]]:
     """Warnings an editor would want: (where, rule, message)."""
     out: list[tuple[tuple[str | int, ...], str, str]] = []
     if not q.all_sim_links():
-        out.append((("id",), "no-simulation", "no simulation is linked: link one from an option, a trap or `sims`"))
+        out.append(
+            (("id",), "no-simulation", "no simulation is linked: link one from an option, a trap or `sims`")
+        )
     for i, option in enumerate(q.options):
         text, why = option.text.strip().lower(), option.why.strip().lower()
         if difflib.SequenceMatcher(None, text, why).ratio() > 0.8:
-            out.append((("options", i, "why"), "why-repeats-text", f"option {q.option_ids[i]}'s why repeats its text: say why"))
+            out.append(
+                (
+                    ("options", i, "why"),
+                    "why-repeats-text",
+                    f"option {q.option_ids[i]}'s why repeats its text: say why",
+                )
+            )
     match = _CHOOSE.search(q.prompt)
     wanted = (_NUMBERS.get(match.group(1).lower()) or int(match.group(1))) if match else None
     given = len(q.answers)
     if wanted is not None and wanted != given:
         out.append((("answer",), "choose-n", f"the prompt says choose {wanted} but the answer lists {given}"))
     if wanted is None and q.multiple and given > 1:
-        out.append((("prompt",), "choose-n", f"the answer lists {given} options but the prompt does not say 'choose {given}'"))
+        out.append(
+            (
+                ("prompt",),
+                "choose-n",
+                f"the answer lists {given} options but the prompt does not say 'choose {given}'",
+            )
+        )
     out += item_warnings(q)
     return [w for w in out if w[1] not in silenced(q)]
 
@@ -144,7 +160,11 @@ def lint(
         for this, other in ((a, b), (b, a)):
             q, src = questions[this]
             if "near-duplicate" not in silenced(q):
-                message = (f"makes the same point as '{plain[other].id}' (text similarity {similarity:.2f}): a draw"
-                           " can hold both, so make each test a different decision, or merge them")
-                findings.append(Finding(_locate(src, q.id, ("scenario",), "near-duplicate", message), "warning"))
+                message = (
+                    f"makes the same point as '{plain[other].id}' (text similarity {similarity:.2f}): a draw"
+                    " can hold both, so make each test a different decision, or merge them"
+                )
+                findings.append(
+                    Finding(_locate(src, q.id, ("scenario",), "near-duplicate", message), "warning")
+                )
     return findings

@@ -220,7 +220,9 @@ class Store:
     def start_session(self, mode: str, bank: str) -> int:
         """Open a study session and return its id."""
         with self.transaction() as db:
-            cur = db.execute("INSERT INTO sessions(mode, bank, started) VALUES (?, ?, ?)", (mode, bank, time.time()))
+            cur = db.execute(
+                "INSERT INTO sessions(mode, bank, started) VALUES (?, ?, ?)", (mode, bank, time.time())
+            )
             return int(cur.lastrowid or 0)
 
     def end_session(self, session_id: int) -> None:

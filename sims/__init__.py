@@ -13,8 +13,8 @@ from importlib import import_module
 
 from .backend import BACKENDS, BackendUnavailable, resolve, synchronize, to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict, fit_slope
-from .registry import UnknownSimulation, all_simulations, get, ids, register, suggest
 from .isolated import run_isolated
+from .registry import UnknownSimulation, all_simulations, get, ids, register, suggest
 from .runner import Cancelled, RunResult, SimulationFailed, run_simulation
 
 # Every other module in this package defines simulations and registers them when imported.

@@ -19,7 +19,7 @@ class BackendUnavailable(RuntimeError):
 def _cupy() -> ModuleType | None:
     """CuPy if it imports and has at least one device, else None."""
     try:
-        import cupy  # type: ignore[import-not-found]
+        import cupy
 
         if cupy.cuda.runtime.getDeviceCount() < 1:
             return None

@@ -86,7 +86,9 @@ class CapacityParams(SimParams):
     @model_validator(mode="after")
     def _ordered(self) -> CapacityParams:
         if self.n_min >= self.n_max or self.points < 2:
-            raise ValueError("cannot fit a slope: growth with n needs two lengths (n_min < n_max, points >= 2)")
+            raise ValueError(
+                "cannot fit a slope: growth with n needs two lengths (n_min < n_max, points >= 2)"
+            )
         return self
 
 
@@ -116,8 +118,11 @@ class FcFlatSequence(Simulation):
         Probe({"n_min": 3}, True, "n = 3: (3d)^2 = 9d^2 > 4d^2, and larger n only widens the gap"),
         Probe({"n_min": 2}, False, "n = 2: (2d)^2 = 4d^2 equals attention's 4d^2, not fewer"),
         Probe({"d": 1, "n_min": 3, "n_max": 5, "points": 3}, True, "tiny d = 1: n^2 weights vs 4, n = 3..5"),
-        Probe({"n_max": 65536, "points": 4}, True,
-              "huge n = 65,536, d = 64: 1.8e13 weights, counted by shape (not allocated), slope still 2"),
+        Probe(
+            {"n_max": 65536, "points": 4},
+            True,
+            "huge n = 65,536, d = 64: 1.8e13 weights, counted by shape (not allocated), slope still 2",
+        ),
     )
 
     def measure(self, params: CapacityParams, xp: Any) -> Iterator[Frame]:
@@ -146,24 +151,29 @@ class FcFlatSequence(Simulation):
         fc_rejects, att_accepts = self._other_length(min(int(lengths[0]), 8), d, xp, rng)
         not_fewer = np.flatnonzero(fc_counts <= att_counts)  # (t,) lengths where attention is not fewer
         first = int(not_fewer[0]) if not_fewer.size else None
-        yield Frame(1.0, "done", self._series(lengths, fc_counts, att_counts), measured={
-            "d": int(d),
-            "n_max": int(lengths[-1]),
-            "fc_weights_at_n_max": int(fc_counts[-1]),
-            "attention_weights_at_n_max": int(att_counts[-1]),
-            "fc_over_attention_at_n_max": float(fc_counts[-1] / att_counts[-1]),
-            "fc_slope": float(fit_slope(lengths, fc_counts)),
-            "attention_slope": float(fit_slope(lengths, att_counts)),
-            "lengths_measured": int(lengths.size),
-            "lengths_attention_not_fewer": int(not_fewer.size),
-            "first_n_attention_not_fewer": int(lengths[first]) if first is not None else 0,
-            "fc_weights_there": int(fc_counts[first]) if first is not None else 0,
-            "attention_weights_there": int(att_counts[first]) if first is not None else 0,
-            "allocated_and_checked": int(allocated),
-            "allocation_mismatches": int(mismatched),
-            "fc_rejects_other_length": bool(fc_rejects),
-            "attention_accepts_other_length": bool(att_accepts),
-        })
+        yield Frame(
+            1.0,
+            "done",
+            self._series(lengths, fc_counts, att_counts),
+            measured={
+                "d": int(d),
+                "n_max": int(lengths[-1]),
+                "fc_weights_at_n_max": int(fc_counts[-1]),
+                "attention_weights_at_n_max": int(att_counts[-1]),
+                "fc_over_attention_at_n_max": float(fc_counts[-1] / att_counts[-1]),
+                "fc_slope": float(fit_slope(lengths, fc_counts)),
+                "attention_slope": float(fit_slope(lengths, att_counts)),
+                "lengths_measured": int(lengths.size),
+                "lengths_attention_not_fewer": int(not_fewer.size),
+                "first_n_attention_not_fewer": int(lengths[first]) if first is not None else 0,
+                "fc_weights_there": int(fc_counts[first]) if first is not None else 0,
+                "attention_weights_there": int(att_counts[first]) if first is not None else 0,
+                "allocated_and_checked": int(allocated),
+                "allocation_mismatches": int(mismatched),
+                "fc_rejects_other_length": bool(fc_rejects),
+                "attention_accepts_other_length": bool(att_accepts),
+            },
+        )
 
     @staticmethod
     def _other_length(n: int, d: int, xp: Any, rng: np.random.Generator) -> tuple[bool, bool]:
@@ -200,11 +210,15 @@ class FcFlatSequence(Simulation):
         )
         if not fewer:
             n = measured["first_n_attention_not_fewer"]
-            summary += (f"; at n = {n} the flat layer has {measured['fc_weights_there']} weights, attention "
-                        f"{measured['attention_weights_there']}: (nd)^2 {'ties' if n == 2 else 'is below'} 4d^2 "
-                        f"since n^2 {'=' if n == 2 else '<'} 4, so attention is fewer only from n = 3")
+            summary += (
+                f"; at n = {n} the flat layer has {measured['fc_weights_there']} weights, attention "
+                f"{measured['attention_weights_there']}: (nd)^2 {'ties' if n == 2 else 'is below'} 4d^2 "
+                f"since n^2 {'=' if n == 2 else '<'} 4, so attention is fewer only from n = 3"
+            )
         if not slopes_ok:
             summary += "; slopes not 2 and 0"
         summary += "" if measured["fc_rejects_other_length"] else "; FC accepted another length"
         summary += "" if measured["attention_accepts_other_length"] else "; attention refused another length"
-        return Verdict(bool(holds), summary, dict(measured) | {"fc_exceeds_attention_everywhere": bool(fewer)})
+        return Verdict(
+            bool(holds), summary, dict(measured) | {"fc_exceeds_attention_everywhere": bool(fewer)}
+        )

@@ -131,12 +131,10 @@ class Simulation(ABC):
         and no verdict.
         """
 
-
     @abstractmethod
     def decide(self, measured: Mapping[str, Number], params: Any) -> Verdict:
         """The verdict from the measured numbers: pure (no xp, no clock, no randomness). ``params``
         may only supply thresholds and labels; the returned Verdict carries ``measured``."""
-
 
     def run(self, params: Any, xp: Any) -> Iterator[Frame]:
         """Yield ``measure``'s frames; the last comes back with ``verdict=decide(measured, params)``."""

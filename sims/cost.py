@@ -68,7 +68,10 @@ class CostParams(_Range):
     d: int = Field(64, ge=8, le=1024, description="Model (= head) width d.")
     n_min: int = Field(256, ge=16, le=8192, description="Shortest sequence timed.")
     n_max: int = Field(
-        2048, ge=32, le=16384, description="Longest sequence timed (on a GPU, use 4096..16384 to fill the device)."
+        2048,
+        ge=32,
+        le=16384,
+        description="Longest sequence timed (on a GPU, use 4096..16384 to fill the device).",
     )
     points: int = Field(4, ge=2, le=8, description="Number of lengths, spaced geometrically.")
     repeats: int = Field(5, ge=1, le=9, description="Timed runs per length (the fastest is kept).")
@@ -107,14 +110,26 @@ class AttentionQuadraticCost(Simulation):
     Params = CostParams
     counter = {"n_min": 16, "n_max": 64}
     probes = (
-        Probe({"n_min": 1024, "n_max": 4096, "points": 3, "repeats": 2}, True,
-              "longer sequences: the n^2 d work dwarfs any fixed cost, the slope nears 2"),
-        Probe({"d": 8, "n_min": 512, "n_max": 4096, "points": 3, "repeats": 3}, True,
-              "a narrow head: exp over the n^2 scores still dominates, quadratic in n"),
-        Probe({"d": 1024, "n_min": 256, "n_max": 1024, "points": 3, "repeats": 2}, True,
-              "a wide head: 4 n^2 d grows as n^2 at any fixed d"),
-        Probe({"part": "layer", "d": 1024, "n_min": 32, "n_max": 256}, False,
-              "a whole layer at n << d: the 8 n d^2 projections dominate and the time grows about linearly"),
+        Probe(
+            {"n_min": 1024, "n_max": 4096, "points": 3, "repeats": 2},
+            True,
+            "longer sequences: the n^2 d work dwarfs any fixed cost, the slope nears 2",
+        ),
+        Probe(
+            {"d": 8, "n_min": 512, "n_max": 4096, "points": 3, "repeats": 3},
+            True,
+            "a narrow head: exp over the n^2 scores still dominates, quadratic in n",
+        ),
+        Probe(
+            {"d": 1024, "n_min": 256, "n_max": 1024, "points": 3, "repeats": 2},
+            True,
+            "a wide head: 4 n^2 d grows as n^2 at any fixed d",
+        ),
+        Probe(
+            {"part": "layer", "d": 1024, "n_min": 32, "n_max": 256},
+            False,
+            "a whole layer at n << d: the 8 n d^2 projections dominate and the time grows about linearly",
+        ),
     )
     # An H200 timed n = 256..2048 flat (slope -0.05): launch-bound, not yet full. Over 4096..16384 it
     # fitted 1.45-1.73 (still filling up at 4096); the forward alone took 1.39 ms at 8192 and 5.3-5.5
@@ -166,7 +181,9 @@ class AttentionQuadraticCost(Simulation):
                     times = [min(t) for t in runs if t]
                     if done < total:
                         message = f"round {r + 1}/{params.repeats}: n={n} took {seconds[-1] * 1000:.2f} ms"
-                        yield Frame(0.9 * done / total, message, self._series(ns[: len(times)], times, d, part))
+                        yield Frame(
+                            0.9 * done / total, message, self._series(ns[: len(times)], times, d, part)
+                        )
 
         times = [min(t) for t in runs]
         slope = fit_slope(ns, times)
@@ -196,12 +213,16 @@ class AttentionQuadraticCost(Simulation):
         holds = QUADRATIC[0] <= slope <= QUADRATIC[1]
         why = ""
         if slope < QUADRATIC[0] and float(measured["scores_flop_share_at_n_max"]) < 0.5:
-            why = (f"; the time grows far slower than n^2: the linear 8nd^2 projections are "
-                   f"{1 - measured['scores_flop_share_at_n_max']:.0%} of the work at n = {measured['n_max']}")
+            why = (
+                f"; the time grows far slower than n^2: the linear 8nd^2 projections are "
+                f"{1 - measured['scores_flop_share_at_n_max']:.0%} of the work at n = {measured['n_max']}"
+            )
         elif slope < QUADRATIC[0]:
-            why = (f"; the time grows far slower than n^2: at n = {measured['n_min']}..{measured['n_max']} a call "
-                   f"takes {measured['seconds_at_n_min'] * 1e6:.0f}..{measured['seconds_at_n_max'] * 1e6:.0f} µs, "
-                   "so its fixed per-call cost still outweighs the n^2 work")
+            why = (
+                f"; the time grows far slower than n^2: at n = {measured['n_min']}..{measured['n_max']} a call "
+                f"takes {measured['seconds_at_n_min'] * 1e6:.0f}..{measured['seconds_at_n_max'] * 1e6:.0f} µs, "
+                "so its fixed per-call cost still outweighs the n^2 work"
+            )
         elif slope > QUADRATIC[1]:
             why = "; the time grows faster than n^2: the machine, not the algorithm (cache spills or load)"
         summary = (
@@ -307,11 +328,17 @@ class TiledAttentionMemory(Simulation):
     counter = {"block": 8192}
     probes = (
         Probe({"block": 512}, True, "n = 1024 and 2048 span 2 and 4 blocks: one n x 512 tile, linear in n"),
-        Probe({"block": 1024}, False,
-              "only n = 2048 spans two blocks; at the other lengths the single tile is n x n, quadratic"),
+        Probe(
+            {"block": 1024},
+            False,
+            "only n = 2048 spans two blocks; at the other lengths the single tile is n x n, quadratic",
+        ),
         Probe({"n_min": 64, "n_max": 128, "points": 2, "block": 32}, True, "tiny n, still 2 to 4 blocks"),
-        Probe({"d": 1, "block": 1, "n_min": 64, "n_max": 256, "points": 3}, True,
-              "one key per block, width 1: the running max and sum carry everything, memory O(n)"),
+        Probe(
+            {"d": 1, "block": 1, "n_min": 64, "n_max": 256, "points": 3},
+            True,
+            "one key per block, width 1: the running max and sum carry everything, memory O(n)",
+        ),
     )
     plot = PlotSpec(x_label="sequence length n", y_label="peak extra memory (bytes)", log_x=True, log_y=True)
     explains = (
@@ -375,9 +402,14 @@ class TiledAttentionMemory(Simulation):
             reasons.append("the outputs differ")
         if not linear:
             few = int(measured["multi_block_lengths"]) < 2
-            reasons.append("tiled memory is not linear: " + (
-                "a block covers the sequence at most lengths, so the one tile is n x n" if few
-                else "it grows faster than n"))
+            reasons.append(
+                "tiled memory is not linear: "
+                + (
+                    "a block covers the sequence at most lengths, so the one tile is n x n"
+                    if few
+                    else "it grows faster than n"
+                )
+            )
         if not quadratic:
             reasons.append("naive memory does not grow as n^2 here")
         summary = (

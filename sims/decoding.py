@@ -139,14 +139,25 @@ class KvCacheEquivalence(Simulation):
     Params = CacheParams
     counter = {"causal": False}
     probes = (
-        Probe({"n": 8}, True, "the counts equal t and t(t+1)/2 exactly at any n; a slope fit at n = 8 would not"),
-        Probe({"n": 256, "layers": 4, "heads": 8}, True, "causality makes each cached row final, at any depth"),
+        Probe(
+            {"n": 8}, True, "the counts equal t and t(t+1)/2 exactly at any n; a slope fit at n = 8 would not"
+        ),
+        Probe(
+            {"n": 256, "layers": 4, "heads": 8}, True, "causality makes each cached row final, at any depth"
+        ),
         Probe({"d": 4, "heads": 1, "layers": 1, "n": 8}, True, "the smallest decoder: one head of width 4"),
-        Probe({"causal": False, "n": 8}, False,
-              "bidirectional: token 0's output changes when token 1 arrives, so the frozen cache is stale"),
+        Probe(
+            {"causal": False, "n": 8},
+            False,
+            "bidirectional: token 0's output changes when token 1 arrives, so the frozen cache is stale",
+        ),
     )
-    plot = PlotSpec(x_label="prefix length t (tokens)", y_label="attention FLOPs for token t (counted)",
-                    log_x=True, log_y=True)
+    plot = PlotSpec(
+        x_label="prefix length t (tokens)",
+        y_label="attention FLOPs for token t (counted)",
+        log_x=True,
+        log_y=True,
+    )
     explains = (
         "Under a causal mask position i never sees anything after it, so its keys, values and output are "
         "final once computed: caching the keys and values and scoring only the new query against them "
@@ -211,18 +222,25 @@ class KvCacheEquivalence(Simulation):
 
     @staticmethod
     def _series(lengths: np.ndarray, cached: np.ndarray, full: np.ndarray) -> tuple[Series, ...]:
-        return (Series.of("KV cache (counted)", lengths, cached), Series.of("recompute prefix (counted)", lengths, full))
+        return (
+            Series.of("KV cache (counted)", lengths, cached),
+            Series.of("recompute prefix (counted)", lengths, full),
+        )
 
     def decide(self, measured: Mapping[str, Any], params: CacheParams) -> Verdict:
         """Holds when every step matches within EXACT and both FLOP counts equal their closed forms."""
         worst = float(measured["max_abs_diff"])
         same = worst < EXACT
-        counts_ok = measured["cached_flops_off_closed_form"] == 0 and measured["recompute_flops_off_closed_form"] == 0
+        counts_ok = (
+            measured["cached_flops_off_closed_form"] == 0 and measured["recompute_flops_off_closed_form"] == 0
+        )
         holds = bool(same and counts_ok)
         why = ""
         if not same:
-            why = (f"; outputs diverge from step {measured['first_step_diverging']}: earlier positions see the new "
-                   "token, so the cached keys and values are stale")
+            why = (
+                f"; outputs diverge from step {measured['first_step_diverging']}: earlier positions see the new "
+                "token, so the cached keys and values are stale"
+            )
         elif not counts_ok:
             why = "; the counted FLOPs are not 4dLt and 4dLt(t+1)/2"
         summary = (
@@ -280,10 +298,17 @@ class PrefillParallel(Simulation):
     counter = {"feedback": True}
     probes = (
         Probe({"n": 16}, True, "even 16 tokens: one pass replaces 16 steps of per-step overhead (~10x)"),
-        Probe({"n": 512, "repeats": 1}, True, "the loop's cost grows with n steps, the pass's far more slowly"),
-        Probe({"d": 4, "heads": 1, "layers": 1, "n": 16}, True, "a tiny decoder: all per-step overhead, no work"),
-        Probe({"feedback": True, "n": 16}, False,
-              "generation: inputs exist only after the loop made them, so the pass can only follow it"),
+        Probe(
+            {"n": 512, "repeats": 1}, True, "the loop's cost grows with n steps, the pass's far more slowly"
+        ),
+        Probe(
+            {"d": 4, "heads": 1, "layers": 1, "n": 16}, True, "a tiny decoder: all per-step overhead, no work"
+        ),
+        Probe(
+            {"feedback": True, "n": 16},
+            False,
+            "generation: inputs exist only after the loop made them, so the pass can only follow it",
+        ),
     )
     plot = PlotSpec(x_label="position", y_label="max |batched - loop| over the features", log_y=True)
     explains = (
@@ -323,7 +348,9 @@ class PrefillParallel(Simulation):
         _, fed = loop()  # untimed warm-up; in generation it also fixes the inputs, the same every run
         model.forward(fed, True)
         for r in range(params.repeats):  # interleaved, so both ways see the same machine load
-            seconds, batched = _timed(lambda: model.forward(fed, True), xp)  # teacher-forced on the inputs fed
+            seconds, batched = _timed(
+                lambda: model.forward(fed, True), xp
+            )  # teacher-forced on the inputs fed
             batched_times.append(seconds)
             seconds, (looped, _) = _timed(loop, xp)
             loop_times.append(seconds)
@@ -358,14 +385,18 @@ class PrefillParallel(Simulation):
         worst, speedup = float(measured["max_abs_diff"]), float(measured["speedup"])
         same, fast = worst < EXACT, speedup > SPEEDUP
         if measured["feedback"]:
-            route = (f"batched route {measured['batched_route_ms']:.1f} ms (the loop to make the inputs, then "
-                     f"the pass: {measured['batched_ms']:.2f} ms)")
+            route = (
+                f"batched route {measured['batched_route_ms']:.1f} ms (the loop to make the inputs, then "
+                f"the pass: {measured['batched_ms']:.2f} ms)"
+            )
         else:
             route = f"batched {measured['batched_ms']:.2f} ms"
         why = ""
         if not fast and measured["feedback"]:
-            why = ("; each input is the previous output, so the pass cannot start before the loop has run: "
-                   "sequential decoding is forced by unknown inputs, not by the arithmetic")
+            why = (
+                "; each input is the previous output, so the pass cannot start before the loop has run: "
+                "sequential decoding is forced by unknown inputs, not by the arithmetic"
+            )
         elif not fast:
             why = f"; not more than {SPEEDUP:g}x faster"
         if not same:

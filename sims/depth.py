@@ -40,18 +40,28 @@ class DepthParams(SimParams):
     width: int = Field(64, ge=4, le=512, description="Units per layer (every W is width x width).")
     batch: int = Field(32, ge=1, le=256, description="Inputs backpropagated at once.")
     init_gain: float = Field(
-        1.0, gt=0.0, le=4.0,
+        1.0,
+        gt=0.0,
+        le=4.0,
         description="W ~ U(-g/sqrt(width), g/sqrt(width)); g = 1 is PyTorch's nn.Linear default.",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the weights, inputs and output gradient.")
     branch_scale: Literal["1/sqrt(L)", "none"] = Field(
-        "1/sqrt(L)", description="c in x + c F(x): '1/sqrt(L)' scales each branch down by depth; 'none' is plain x + F(x).",
+        "1/sqrt(L)",
+        description="c in x + c F(x): '1/sqrt(L)' scales each branch down by depth; 'none' is plain x + F(x).",
     )
     activation: Literal["tanh", "relu"] = Field("tanh", description="The nonlinearity of every layer.")
 
 
-def input_gradient_ratio(weights: list[Any], x0: Any, g_out: Any, shortcut: bool, xp: Any,
-                         scale: str = "1/sqrt(L)", activation: str = "tanh") -> float:
+def input_gradient_ratio(
+    weights: list[Any],
+    x0: Any,
+    g_out: Any,
+    shortcut: bool,
+    xp: Any,
+    scale: str = "1/sqrt(L)",
+    activation: str = "tanh",
+) -> float:
     """||dL/dx_0|| / ||dL/dx_L|| for L = sum(g_out * x_L), through the stack of ``weights``.
 
     Forward: y_l = act(x_l W_l^T), then x_(l+1) = y_l (plain) or x_l + c y_l (shortcut).
@@ -91,8 +101,7 @@ class ResidualGradientFlow(Simulation):
     )
     Params = DepthParams
     counter = {"branch_scale": "none"}
-    plot = PlotSpec(x_label="depth L (layers)", y_label="‖dL/dx_0‖ / ‖dL/dx_L‖",
-                    log_x=True, log_y=True)
+    plot = PlotSpec(x_label="depth L (layers)", y_label="‖dL/dx_0‖ / ‖dL/dx_L‖", log_x=True, log_y=True)
     explains = (
         "Backpropagation multiplies the gradient by each layer's Jacobian in turn. A plain tanh layer with "
         "default init (weight std 1/sqrt(3 width)) shrinks it by a roughly constant factor, about 0.5, so "
@@ -104,19 +113,44 @@ class ResidualGradientFlow(Simulation):
         "identity prevents vanishing, the branch scale keeps the gradient's size."
     )
     probes = (
-        Probe({"depth": 12}, True, "12 plain layers at ~0.55 each give ~7e-4 < 1%; 12 scaled branches stay near 1"),
-        Probe({"depth": 4}, False, "4 plain layers at ~0.5 each leave ~6%: not yet below 1% (vanishing is exponential in L)"),
-        Probe({"init_gain": 2.0}, False, "gain 2 puts tanh near the edge of chaos (variance 4/(3n)): the plain stack no longer vanishes"),
-        Probe({"activation": "relu"}, True, "ReLU with variance 1/(3n) shrinks by sqrt(1/6) ~ 0.41 per layer (He et al. 2015 need 2/n)"),
-        Probe({"depth": 256, "width": 16, "batch": 4}, True, "depth 256: 1/sqrt(L) branches keep the sum bounded at any depth"),
-        Probe({"depth": 64, "branch_scale": "none", "activation": "relu"}, False,
-              "unscaled ReLU branches: each Jacobian I + diag(relu')W stretches, the gradient grows past 2"),
+        Probe(
+            {"depth": 12},
+            True,
+            "12 plain layers at ~0.55 each give ~7e-4 < 1%; 12 scaled branches stay near 1",
+        ),
+        Probe(
+            {"depth": 4},
+            False,
+            "4 plain layers at ~0.5 each leave ~6%: not yet below 1% (vanishing is exponential in L)",
+        ),
+        Probe(
+            {"init_gain": 2.0},
+            False,
+            "gain 2 puts tanh near the edge of chaos (variance 4/(3n)): the plain stack no longer vanishes",
+        ),
+        Probe(
+            {"activation": "relu"},
+            True,
+            "ReLU with variance 1/(3n) shrinks by sqrt(1/6) ~ 0.41 per layer (He et al. 2015 need 2/n)",
+        ),
+        Probe(
+            {"depth": 256, "width": 16, "batch": 4},
+            True,
+            "depth 256: 1/sqrt(L) branches keep the sum bounded at any depth",
+        ),
+        Probe(
+            {"depth": 64, "branch_scale": "none", "activation": "relu"},
+            False,
+            "unscaled ReLU branches: each Jacobian I + diag(relu')W stretches, the gradient grows past 2",
+        ),
     )
 
     def measure(self, params: DepthParams, xp: Any) -> Iterator[Frame]:
         depth, n = params.depth, params.width
         depths = sorted({2**i for i in range(depth.bit_length())} | {depth})  # 1, 2, 4, ..., L
-        yield Frame(0.0, f"plain vs residual {params.activation} stacks, depths {depths[0]}..{depth}, width {n}")
+        yield Frame(
+            0.0, f"plain vs residual {params.activation} stacks, depths {depths[0]}..{depth}, width {n}"
+        )
         rng = np.random.default_rng(params.seed)
         bound = params.init_gain / math.sqrt(n)
         weights = [xp.asarray(rng.uniform(-bound, bound, (n, n))) for _ in range(depth)]  # L x (n, n)
@@ -127,7 +161,9 @@ class ResidualGradientFlow(Simulation):
         for i, layers in enumerate(depths):  # stack of the first `layers` weight matrices
             stack = weights[:layers]
             plain[i] = input_gradient_ratio(stack, x0, g_out, False, xp, activation=params.activation)
-            residual[i] = input_gradient_ratio(stack, x0, g_out, True, xp, params.branch_scale, params.activation)
+            residual[i] = input_gradient_ratio(
+                stack, x0, g_out, True, xp, params.branch_scale, params.activation
+            )
             frame = Frame(
                 0.95 * (i + 1) / len(depths),
                 f"depth {layers}: plain {plain[i]:.3g}, residual {residual[i]:.3g}",
@@ -136,16 +172,21 @@ class ResidualGradientFlow(Simulation):
             if i + 1 < len(depths):
                 yield frame
 
-        yield Frame(1.0, "done", self._series(depths, plain, residual), measured={
-            "depth": depth,
-            "branch_scale": params.branch_scale,
-            "activation": params.activation,
-            "plain_ratio_at_depth": float(plain[-1]),
-            "residual_ratio_at_depth": float(residual[-1]),
-            "plain_ratio_at_1": float(plain[0]),
-            "residual_min": float(residual.min()),
-            "residual_max": float(residual.max()),
-        })
+        yield Frame(
+            1.0,
+            "done",
+            self._series(depths, plain, residual),
+            measured={
+                "depth": depth,
+                "branch_scale": params.branch_scale,
+                "activation": params.activation,
+                "plain_ratio_at_depth": float(plain[-1]),
+                "residual_ratio_at_depth": float(residual[-1]),
+                "plain_ratio_at_1": float(plain[0]),
+                "residual_min": float(residual.min()),
+                "residual_max": float(residual.max()),
+            },
+        )
 
     def decide(self, measured: Any, params: DepthParams) -> Verdict:
         """Holds when the plain ratio at the deepest depth is below 1% and every residual ratio is in [0.5, 2]."""
@@ -159,8 +200,10 @@ class ResidualGradientFlow(Simulation):
             f"({'within' if kept else 'outside'} [{KEPT[0]:g}, {KEPT[1]:g}])"
         )
         if not kept and high > KEPT[1]:
-            summary += (f"; branch scale {measured['branch_scale']}: each Jacobian I + c diag(act')W "
-                        "stretches the gradient, and the product grows with depth")
+            summary += (
+                f"; branch scale {measured['branch_scale']}: each Jacobian I + c diag(act')W "
+                "stretches the gradient, and the product grows with depth"
+            )
         if not vanished:
             summary += "; the plain stack's per-layer factor is too close to 1 (or too few layers) to vanish"
         measured = dict(measured) | {"plain_vanished": bool(vanished), "residual_kept": bool(kept)}

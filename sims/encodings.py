@@ -25,6 +25,7 @@ EXACT = 1e-9
 TINY = 1e-18
 """Height at which an exact 0 is drawn on a log scale."""
 
+
 def sinusoidal_table(positions: int, d: int, xp: Any, base: float = 10000.0) -> Any:
     """Vaswani's table (positions, d): PE[p, 2i] = sin(p w_i), PE[p, 2i+1] = cos(p w_i).
 
@@ -99,12 +100,20 @@ class SinusoidalPeLinearShift(Simulation):
     )
 
     probes = (
-        Probe({"positions": 4096, "d": 64, "max_shift": 1024}, True,
-              "the angle-addition identity holds at every position and shift: the largest table"),
+        Probe(
+            {"positions": 4096, "d": 64, "max_shift": 1024},
+            True,
+            "the angle-addition identity holds at every position and shift: the largest table",
+        ),
         Probe({"base": 2.0}, True, "any base gives rotations; only the wavelengths change"),
-        Probe({"d": 2, "positions": 16, "max_shift": 1}, True, "one (sin, cos) pair is a single 2-D rotation"),
-        Probe({"table": "learned", "positions": 16, "d": 2, "max_shift": 1}, False,
-              "14 random 2-D rows cannot all be mapped by one 2x2 matrix"),
+        Probe(
+            {"d": 2, "positions": 16, "max_shift": 1}, True, "one (sin, cos) pair is a single 2-D rotation"
+        ),
+        Probe(
+            {"table": "learned", "positions": 16, "d": 2, "max_shift": 1},
+            False,
+            "14 random 2-D rows cannot all be mapped by one 2x2 matrix",
+        ),
     )
 
     def measure(self, params: ShiftParams, xp: Any) -> Iterator[Frame]:
@@ -122,8 +131,11 @@ class SinusoidalPeLinearShift(Simulation):
             m_t = xp.linalg.lstsq(src, dst, rcond=None)[0]  # (d, d) = M_k^T
             fit_res[i] = float(xp.max(xp.abs(src @ m_t - dst)))
             built_res[i] = float(xp.max(xp.abs(src @ shift_matrix(int(k), d, xp, params.base).T - dst)))
-            yield Frame(0.95 * (i + 1) / shifts.size, f"k = {k}: residual {fit_res[i]:.2g}",
-                        self._series(shifts[: i + 1], fit_res[: i + 1], built_res[: i + 1]))
+            yield Frame(
+                0.95 * (i + 1) / shifts.size,
+                f"k = {k}: residual {fit_res[i]:.2g}",
+                self._series(shifts[: i + 1], fit_res[: i + 1], built_res[: i + 1]),
+            )
 
         measured = {
             "table": params.table,
@@ -208,11 +220,18 @@ class RopeRelativeScore(Simulation):
     )
 
     probes = (
-        Probe({"positions": 512, "d": 256}, True, "rotations compose exactly at every position: the largest grid"),
+        Probe(
+            {"positions": 512, "d": 256},
+            True,
+            "rotations compose exactly at every position: the largest grid",
+        ),
         Probe({"base": 2.0}, True, "R_m^T R_n = R_(n-m) for any frequencies, fast or slow"),
         Probe({"positions": 2, "d": 2}, True, "the smallest case: one pair, offsets -1, 0, 1"),
-        Probe({"encoding": "absolute", "base": 1e6}, False,
-              "absolute PE leaves cross terms q.p_n + p_m.k that move with the positions, at any base"),
+        Probe(
+            {"encoding": "absolute", "base": 1e6},
+            False,
+            "absolute PE leaves cross terms q.p_n + p_m.k that move with the positions, at any base",
+        ),
     )
 
     def measure(self, params: RopeParams, xp: Any) -> Iterator[Frame]:

@@ -64,16 +64,23 @@ def run_isolated(
 
     simulation = get(sim) if isinstance(sim, str) else sim
     simulation.params(overrides, counter=counter)
-    request = json.dumps({"id": simulation.id, "overrides": dict(overrides or {}), "counter": counter,
-                          "backend": backend})
+    request = json.dumps(
+        {"id": simulation.id, "overrides": dict(overrides or {}), "counter": counter, "backend": backend}
+    )
     if on_frame is not None:
         on_frame(Frame(0.0, "starting a process of its own, so nothing else disturbs the measurement"))
     # the child must import this very package, wherever the caller found it
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+    }
     child = subprocess.Popen(
         [sys.executable, "-m", "sims.isolated", request],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
     )
     assert child.stdout is not None and child.stderr is not None
     fd = child.stdout.fileno()
@@ -88,8 +95,13 @@ def run_isolated(
                 now = time.monotonic()
                 if booting and on_frame is not None and now - beat >= HEARTBEAT_S:
                     beat = now
-                    on_frame(Frame(0.0, f"starting a process of its own ({now - started:.1f} s): importing NumPy "
-                                        "and the simulations"))
+                    on_frame(
+                        Frame(
+                            0.0,
+                            f"starting a process of its own ({now - started:.1f} s): importing NumPy "
+                            "and the simulations",
+                        )
+                    )
                 continue
             try:
                 (size,) = _HEADER.unpack(_read_exact(fd, _HEADER.size))
@@ -124,7 +136,10 @@ def main(argv: list[str]) -> int:
     request = json.loads(argv[0])
     try:
         result = run_simulation(
-            request["id"], request["overrides"], counter=request["counter"], backend=request["backend"],
+            request["id"],
+            request["overrides"],
+            counter=request["counter"],
+            backend=request["backend"],
             on_frame=lambda frame: _send(out, "frame", frame),
         )
     except Exception as exc:  # the parent shows it; the child has nothing else to do

@@ -66,7 +66,7 @@ def _openblas_libs() -> list[Any]:
 def _blas_controls() -> tuple[Any, tuple[tuple[Callable[[int], Any], Callable[[], int]], ...]]:
     """A threadpoolctl controller if installed, else OpenBLAS (setter, getter) pairs; found once."""
     try:
-        from threadpoolctl import ThreadpoolController  # type: ignore[import-not-found]
+        from threadpoolctl import ThreadpoolController
 
         return ThreadpoolController(), ()
     except ImportError:
@@ -309,6 +309,5 @@ def streaming_lse(x: Any, xp: Any, chunk: int, rescale: bool = True) -> Iterator
 
 def streaming_softmax(x: Any, xp: Any, chunk: int, rescale: bool = True) -> Any:
     """Softmax of each row of x (rows, n) from the streamed (m, l), then exp(x - m) / l."""
-    for _, m, l in streaming_lse(x, xp, chunk, rescale):
-        pass
+    *_, (_, m, l) = streaming_lse(x, xp, chunk, rescale)  # the (m, l) after the last chunk
     return xp.exp(x - m) / l

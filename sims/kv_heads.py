@@ -52,19 +52,30 @@ class SizingParams(SimParams):
         "llama-2-70b", description="A preset shape, or 'custom' to use the four fields below."
     )
     layers: int = Field(32, ge=1, le=128, description="Layers (set by a preset; yours with model=custom).")
-    query_heads: int = Field(32, ge=1, le=128, description="H, query heads per layer (set by a preset; yours with model=custom).")
-    kv_heads: int = Field(8, ge=1, le=128, description="G, key/value heads per layer (set by a preset; yours with model=custom).")
-    head_dim: int = Field(128, ge=1, le=256, description="Width of every head (set by a preset; yours with model=custom).")
+    query_heads: int = Field(
+        32, ge=1, le=128, description="H, query heads per layer (set by a preset; yours with model=custom)."
+    )
+    kv_heads: int = Field(
+        8,
+        ge=1,
+        le=128,
+        description="G, key/value heads per layer (set by a preset; yours with model=custom).",
+    )
+    head_dim: int = Field(
+        128, ge=1, le=256, description="Width of every head (set by a preset; yours with model=custom)."
+    )
     tokens: int = Field(1024, ge=1, le=1 << 20, description="Tokens cached per sequence.")
     batch: int = Field(1, ge=1, le=1024, description="Sequences cached.")
     dtype: Literal["float16", "float32", "int8"] = Field(
         "float16", description="Element type of the cache (float16: 2 bytes, like bf16)."
     )
     layout: Literal["grouped", "expanded"] = Field(
-        "grouped", description="'grouped': the cache stores the G KV heads; 'expanded': a copy per query head."
+        "grouped",
+        description="'grouped': the cache stores the G KV heads; 'expanded': a copy per query head.",
     )
     check: Literal["memory", "flops"] = Field(
-        "memory", description="'memory': the cache shrinks by H/G; 'flops': the misconception that QK^T FLOPs do."
+        "memory",
+        description="'memory': the cache shrinks by H/G; 'flops': the misconception that QK^T FLOPs do.",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the queries and keys scored.")
 
@@ -78,7 +89,9 @@ class SizingParams(SimParams):
             shape = dict(zip(SHAPE_FIELDS, PRESETS[model], strict=True))
             for name, value in shape.items():
                 if name in data and data[name] != value:
-                    raise ValueError(f"{name} is {value} in the preset '{model}'; set model=custom to choose it")
+                    raise ValueError(
+                        f"{name} is {value} in the preset '{model}'; set model=custom to choose it"
+                    )
             data = {**data, **shape}
         return data
 
@@ -100,8 +113,9 @@ def formula_bytes(layers: int, kv_heads: int, head_dim: int, tokens: int, batch:
     return 2 * layers * kv_heads * head_dim * tokens * batch * itemsize
 
 
-def allocated_bytes(layers: int, kv_heads: int, head_dim: int, tokens: int, batch: int,
-                    dtype: Any, xp: Any) -> tuple[int, int]:
+def allocated_bytes(
+    layers: int, kv_heads: int, head_dim: int, tokens: int, batch: int, dtype: Any, xp: Any
+) -> tuple[int, int]:
     """Bytes of a real K and V cache, (allocated, scaled to the full size), allocating at most ALLOC_CAP.
 
     The arrays are (layers, batch, kv_heads, tokens, head_dim); when the whole cache is too big, fewer
@@ -126,8 +140,9 @@ def matmul_flops(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> int:
     return 2 * math.prod(lead) * m * k * n
 
 
-def qk_flops(heads: int, kv_heads: int, head_dim: int, n: int, rng: np.random.Generator,
-             xp: Any) -> tuple[int, int, float]:
+def qk_flops(
+    heads: int, kv_heads: int, head_dim: int, n: int, rng: np.random.Generator, xp: Any
+) -> tuple[int, int, float]:
     """QK^T FLOPs for one layer over n tokens: (MHA with H key heads, GQA with G), counted from the
     shapes of the products actually run, and the largest gap between GQA's grouped scores and MHA's
     scores with each key head repeated H/G times (0 up to round-off: the same numbers are computed)."""
@@ -168,16 +183,39 @@ class KvCacheSizing(Simulation):
         "KV heads expanded to one copy per query head is the setting whose measured bytes break the saving."
     )
     probes = (
-        Probe({"layout": "expanded"}, False,
-              "copying each KV head for its H/G query heads before caching stores H heads: no saving"),
-        Probe({"model": "custom", "query_heads": 8, "kv_heads": 8}, True,
-              "G = H: the cut is H/G = 1, and the cache is exactly MHA's"),
-        Probe({"model": "custom", "layers": 1, "query_heads": 1, "kv_heads": 1, "head_dim": 1, "tokens": 1,
-               "dtype": "int8"}, True, "the smallest cache: 2 bytes, one key and one value of one byte"),
-        Probe({"model": "llama-2-70b", "tokens": 1 << 20, "batch": 1024}, True,
-              "a 320 TiB cache: allocated in part and scaled exactly, the formula still holds"),
-        Probe({"check": "flops", "model": "custom", "query_heads": 4, "kv_heads": 4}, True,
-              "G = H: the QK^T FLOPs are equal and H/G = 1, so even the FLOP reading holds"),
+        Probe(
+            {"layout": "expanded"},
+            False,
+            "copying each KV head for its H/G query heads before caching stores H heads: no saving",
+        ),
+        Probe(
+            {"model": "custom", "query_heads": 8, "kv_heads": 8},
+            True,
+            "G = H: the cut is H/G = 1, and the cache is exactly MHA's",
+        ),
+        Probe(
+            {
+                "model": "custom",
+                "layers": 1,
+                "query_heads": 1,
+                "kv_heads": 1,
+                "head_dim": 1,
+                "tokens": 1,
+                "dtype": "int8",
+            },
+            True,
+            "the smallest cache: 2 bytes, one key and one value of one byte",
+        ),
+        Probe(
+            {"model": "llama-2-70b", "tokens": 1 << 20, "batch": 1024},
+            True,
+            "a 320 TiB cache: allocated in part and scaled exactly, the formula still holds",
+        ),
+        Probe(
+            {"check": "flops", "model": "custom", "query_heads": 4, "kv_heads": 4},
+            True,
+            "G = H: the QK^T FLOPs are equal and H/G = 1, so even the FLOP reading holds",
+        ),
     )
     plot = PlotSpec(x_label="tokens cached", y_label="KV cache (GiB)", log_x=True, log_y=True)
     explains = (
@@ -196,8 +234,10 @@ class KvCacheSizing(Simulation):
         layers, heads, groups, head_dim = params.shape()
         dtype = DTYPES[params.dtype]
         itemsize = np.dtype(dtype).itemsize
-        yield Frame(0.0, f"{params.model}: {layers} layers, {heads} query heads, {groups} KV heads, "
-                         f"head_dim {head_dim}")
+        yield Frame(
+            0.0,
+            f"{params.model}: {layers} layers, {heads} query heads, {groups} KV heads, head_dim {head_dim}",
+        )
 
         configs = {"MHA": heads, "GQA": groups, "MQA": 1}  # name -> KV heads; names kept in this order
         counts = dict.fromkeys(sorted(set(configs.values()), reverse=True))
@@ -256,9 +296,13 @@ class KvCacheSizing(Simulation):
         mismatches = int(measured["formula_mismatches"])
         if params.check == "memory":
             holds = mismatches == 0 and memory_ratio == target
-            why = "" if memory_ratio == target else (
-                f"; the cache is only {float(memory_ratio):g}x smaller, not H/G: it stores "
-                f"{measured['layout']} heads, so sharing them saves no bytes"
+            why = (
+                ""
+                if memory_ratio == target
+                else (
+                    f"; the cache is only {float(memory_ratio):g}x smaller, not H/G: it stores "
+                    f"{measured['layout']} heads, so sharing them saves no bytes"
+                )
             )
             summary = (
                 f"GQA cache {gqa / GIB:.4g} GiB vs MHA {mha / GIB:.4g} GiB for {measured['tokens']} tokens "
@@ -267,18 +311,26 @@ class KvCacheSizing(Simulation):
             )
         else:
             holds = flops_ratio == target
-            why = "" if holds else "; every query head still scores every key, so GQA saves memory, not these FLOPs"
+            why = (
+                ""
+                if holds
+                else "; every query head still scores every key, so GQA saves memory, not these FLOPs"
+            )
             summary = (
                 f"QK^T FLOPs MHA/GQA = {float(flops_ratio):g} ({measured['qk_flops_mha']} vs "
                 f"{measured['qk_flops_gqa']} per layer over 16 tokens), {'equal to' if holds else 'not'} "
                 f"H/G = {float(target):g}; the cache ratio is {float(memory_ratio):g}{why}"
             )
-        return Verdict(holds, summary, {
-            **measured,
-            "memory_ratio_mha_over_gqa": float(memory_ratio),
-            "h_over_g": float(target),
-            "flops_ratio_mha_over_gqa": float(flops_ratio),
-        })
+        return Verdict(
+            holds,
+            summary,
+            {
+                **measured,
+                "memory_ratio_mha_over_gqa": float(memory_ratio),
+                "h_over_g": float(target),
+                "flops_ratio_mha_over_gqa": float(flops_ratio),
+            },
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,9 +344,11 @@ TREND = 0.8
 
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman's rho with average ranks for ties; 0 when either side is constant. (m,), (m,) -> float"""
+
     def ranks(v: np.ndarray) -> np.ndarray:
         order = np.sort(v)
         return np.array([np.mean(np.flatnonzero(order == x)) for x in v])  # (m,) average rank of each value
+
     ra, rb = ranks(a), ranks(b)
     if ra.std() == 0 or rb.std() == 0:
         return 0.0
@@ -309,7 +363,9 @@ class InterpolationParams(SimParams):
     d: int = Field(64, ge=4, le=256, description="Model width feeding the projections.")
     n: int = Field(64, ge=2, le=512, description="Tokens attended over.")
     head_spread: float = Field(
-        0.5, ge=0.0, le=10.0,
+        0.5,
+        ge=0.0,
+        le=10.0,
         description="Each KV head's projection is a shared base plus this much independent noise (base = 1).",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the projections and the tokens.")
@@ -342,12 +398,23 @@ class GqaInterpolation(Simulation):
     Params = InterpolationParams
     counter = {"head_spread": 0.0}
     probes = (
-        Probe({"heads": 64, "head_spread": 1.0}, True, "more halvings, same trend: each pools heads further apart"),
+        Probe(
+            {"heads": 64, "head_spread": 1.0},
+            True,
+            "more halvings, same trend: each pools heads further apart",
+        ),
         Probe({"heads": 2, "n": 2}, True, "the smallest case: one pooling, 2 heads to 1, which loses"),
-        Probe({"head_spread": 10.0}, False,
-              "nearly independent heads: every pooling loses about everything, the error saturates and "
-              "G = 1 is no longer reliably the worst"),
-        Probe({"head_spread": 1e-6}, True, "tiny differences: the error is tiny (~1e-7) but still grows as G halves"),
+        Probe(
+            {"head_spread": 10.0},
+            False,
+            "nearly independent heads: every pooling loses about everything, the error saturates and "
+            "G = 1 is no longer reliably the worst",
+        ),
+        Probe(
+            {"head_spread": 1e-6},
+            True,
+            "tiny differences: the error is tiny (~1e-7) but still grows as G halves",
+        ),
     )
     plot = PlotSpec(x_label="G, key/value groups", y_label="relative output error vs MHA", log_x=True)
     explains = (
@@ -419,8 +486,10 @@ class GqaInterpolation(Simulation):
         if not loses:
             reasons.append(f"nothing lost even at G = 1 (below {LOSS_FLOOR:g}): identical heads pool exactly")
         elif not largest:
-            reasons.append(f"G = 1 is not the worst ({measured['max_error_above_g_1']:.3g} at a larger G): the error "
-                           "has saturated")
+            reasons.append(
+                f"G = 1 is not the worst ({measured['max_error_above_g_1']:.3g} at a larger G): the error "
+                "has saturated"
+            )
         if loses and not rising:
             reasons.append(f"no rising trend (rank correlation {rho:.2f} < {TREND})")
         summary = (

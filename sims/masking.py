@@ -71,12 +71,22 @@ class CausalMaskFutureEdit(Simulation):
         "every output, before j too."
     )
     probes = (
-        Probe({"edit_at": 0}, True, "nothing precedes position 0, so the claim asks only that outputs change"),
-        Probe({"n": 512, "layers": 6, "edit_at": 511}, True,
-              "depth does not let information flow backward: each layer's input at i depends on 0..i only"),
-        Probe({"n": 2, "d": 1, "edit_at": 1, "layers": 1}, True, "smallest case: one earlier output, unchanged"),
-        Probe({"causal": False, "n": 2, "d": 1, "edit_at": 1, "layers": 1}, False,
-              "without a mask position 0 attends to position 1, so editing it moves output 0"),
+        Probe(
+            {"edit_at": 0}, True, "nothing precedes position 0, so the claim asks only that outputs change"
+        ),
+        Probe(
+            {"n": 512, "layers": 6, "edit_at": 511},
+            True,
+            "depth does not let information flow backward: each layer's input at i depends on 0..i only",
+        ),
+        Probe(
+            {"n": 2, "d": 1, "edit_at": 1, "layers": 1}, True, "smallest case: one earlier output, unchanged"
+        ),
+        Probe(
+            {"causal": False, "n": 2, "d": 1, "edit_at": 1, "layers": 1},
+            False,
+            "without a mask position 0 attends to position 1, so editing it moves output 0",
+        ),
     )
 
     def measure(self, params: FutureEditParams, xp: Any) -> Iterator[Frame]:
@@ -88,7 +98,8 @@ class CausalMaskFutureEdit(Simulation):
         edited = x.copy()
         edited[j] = rng.standard_normal(d)  # a different token at position j
         weights = [  # layers x three (d, d): W_q, W_k, W_v with unit-variance outputs
-            [xp.asarray(rng.standard_normal((d, d)) / math.sqrt(d)) for _ in range(3)] for _ in range(params.layers)
+            [xp.asarray(rng.standard_normal((d, d)) / math.sqrt(d)) for _ in range(3)]
+            for _ in range(params.layers)
         ]
         h, h_edit = xp.asarray(x), xp.asarray(edited)  # (n, d) each
         before_max = 0.0  # largest change before j, relative, over every layer
@@ -101,9 +112,11 @@ class CausalMaskFutureEdit(Simulation):
             change = to_host(xp.max(xp.abs(h_edit - h), axis=1)) / size  # (n,) relative change per position
             if j > 0:
                 before_max = max(before_max, float(change[:j].max()))
-            yield Frame(0.9 * (layer + 1) / params.layers,
-                        f"layer {layer + 1}: largest change before position {j} is {before_max:.2g}",
-                        self._series(change))
+            yield Frame(
+                0.9 * (layer + 1) / params.layers,
+                f"layer {layer + 1}: largest change before position {j} is {before_max:.2g}",
+                self._series(change),
+            )
         measured = {
             "causal": bool(params.causal),
             "edit_at": j,
@@ -125,15 +138,20 @@ class CausalMaskFutureEdit(Simulation):
 
     def decide(self, measured: Mapping[str, Any], params: FutureEditParams) -> Verdict:
         """Holds when nothing before j moved beyond round-off and everything from j on moved."""
-        before, after = float(measured["max_relative_change_before"]), float(measured["min_relative_change_from"])
+        before, after = (
+            float(measured["max_relative_change_before"]),
+            float(measured["min_relative_change_from"]),
+        )
         j = int(measured["edit_at"])
         kept = before <= ROUNDOFF
         moved = after > MOVED
         holds = kept and moved
         mask = "causal" if measured["causal"] else "bidirectional"
         if not kept:
-            why = (f"; {measured['positions_before_changed']} of the {j} earlier outputs changed: "
-                   "they attend to the edited token, so information flowed backward")
+            why = (
+                f"; {measured['positions_before_changed']} of the {j} earlier outputs changed: "
+                "they attend to the edited token, so information flowed backward"
+            )
         elif not moved:
             why = f"; {measured['positions_from_unchanged']} outputs from j on did not move"
         else:

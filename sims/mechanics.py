@@ -49,7 +49,8 @@ class ScaledDotParams(SimParams):
     rows: int = Field(512, ge=16, le=2048, description="Random score rows (one query, n_keys keys) per d_k.")
     n_keys: int = Field(16, ge=2, le=256, description="Keys per score row: the softmax's length.")
     scale: Literal["sqrt_d", "d"] = Field(
-        "sqrt_d", description="What the scaled scores are divided by: sqrt(d_k) (Vaswani) or d_k (overcorrected)."
+        "sqrt_d",
+        description="What the scaled scores are divided by: sqrt(d_k) (Vaswani) or d_k (overcorrected).",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the queries and keys.")
 
@@ -94,14 +95,22 @@ class ScaledDotVariance(Simulation):
     Params = ScaledDotParams
     counter = {"d_min": 1, "d_max": 2}
     probes = (
-        Probe({"n_keys": 2}, True, "two keys: the score gap has sd sqrt(2 d_k), 32 at d_k = 512, one-hot rows"),
-        Probe({"rows": 16, "n_keys": 2}, True,
-              "32 samples give a standard error of ~0.3 on the variance: the band widens with it"),
+        Probe(
+            {"n_keys": 2}, True, "two keys: the score gap has sd sqrt(2 d_k), 32 at d_k = 512, one-hot rows"
+        ),
+        Probe(
+            {"rows": 16, "n_keys": 2},
+            True,
+            "32 samples give a standard error of ~0.3 on the variance: the band widens with it",
+        ),
         Probe({"scale": "d"}, False, "dividing by d_k leaves variance 1/d_k, not 1: 0.002 at d_k = 512"),
         Probe({"d_min": 8, "d_max": 8, "points": 1}, False, "one width: no slope of Var(q.k) to measure"),
-        Probe({"n_keys": 256, "rows": 32}, False,
-              "256 keys: the top two scores lie ~sqrt(d_k / (2 ln 256)) = 6.8 apart on average at d_k = 512, "
-              "so only about half the rows are one-hot (e^-4.6/6.8); the claim is about a few keys"),
+        Probe(
+            {"n_keys": 256, "rows": 32},
+            False,
+            "256 keys: the top two scores lie ~sqrt(d_k / (2 ln 256)) = 6.8 apart on average at d_k = 512, "
+            "so only about half the rows are one-hot (e^-4.6/6.8); the claim is about a few keys",
+        ),
     )
     plot = PlotSpec(
         x_label="key width d_k", y_label="Var(q·k), median ‖softmax Jacobian‖_F", log_x=True, log_y=True
@@ -170,12 +179,17 @@ class ScaledDotVariance(Simulation):
             "saturated_rows_unscaled_at_d_max": float(saturated[-1]),
             "samples_per_width": rows * n_keys,
         }
-        yield Frame(1.0, "measured", self._series(widths, variance, scaled_var, jac_raw, jac_scaled),
-                    measured=measured)
+        yield Frame(
+            1.0,
+            "measured",
+            self._series(widths, variance, scaled_var, jac_raw, jac_scaled),
+            measured=measured,
+        )
 
     @staticmethod
-    def _series(widths: np.ndarray, var: np.ndarray, scaled: np.ndarray, raw: np.ndarray,
-                jac: np.ndarray) -> tuple[Series, ...]:
+    def _series(
+        widths: np.ndarray, var: np.ndarray, scaled: np.ndarray, raw: np.ndarray, jac: np.ndarray
+    ) -> tuple[Series, ...]:
         return (
             Series.of("Var(q·k)", widths, var),
             Series.of("Var(q·k/√d_k)", widths, scaled),
@@ -200,9 +214,11 @@ class ScaledDotVariance(Simulation):
         elif not slope_ok:
             reasons.append(f"Var(q·k) is not d_k ({measured['variance_worst_z']:.0f} standard errors off)")
         if not scaled_ok:
-            reasons.append(f"scores divided by {divisor} do not keep variance 1 "
-                           f"({measured['scaled_variance_min']:.3g}..{measured['scaled_variance_max']:.3g}, "
-                           f"{measured['scaled_variance_worst_z']:.0f} standard errors off)")
+            reasons.append(
+                f"scores divided by {divisor} do not keep variance 1 "
+                f"({measured['scaled_variance_min']:.3g}..{measured['scaled_variance_max']:.3g}, "
+                f"{measured['scaled_variance_worst_z']:.0f} standard errors off)"
+            )
         if not collapsed:
             reasons.append(f"at d_k = {measured['d_k_max']} unscaled scores have not saturated the softmax")
         summary = (
@@ -240,7 +256,10 @@ class DilutionParams(SimParams):
     n_min: int = Field(2, ge=2, le=1 << 22, description="Fewest keys.")
     n_max: int = Field(1 << 20, ge=2, le=1 << 22, description="Most keys.")
     points: int = Field(
-        21, ge=4, le=64, description="Key counts from n_min to n_max (geometric); slope fit where n >= 30 e^margin."
+        21,
+        ge=4,
+        le=64,
+        description="Key counts from n_min to n_max (geometric); slope fit where n >= 30 e^margin.",
     )
 
     @model_validator(mode="after")
@@ -264,10 +283,19 @@ class SoftmaxDilution(Simulation):
     counter = {"margin_growth": "log_n"}
     probes = (
         Probe({"margin": 0.0, "n_max": 64}, True, "m = 0: the weight is exactly 1/n, slope -1 from n = 30"),
-        Probe({"margin": 10.0, "n_max": 1 << 22, "points": 64}, True,
-              "30 e^10 = 6.6e5 < 4.2e6: the sweep reaches large n, where the slope is -1"),
-        Probe({"margin": 12.0}, False, "30 e^12 = 4.9e6 > n_max = 2^20: n never outgrows e^m, no 1/n fall yet"),
-        Probe({"n_max": 16}, False, "tiny n: 16 keys are below 30 e^3 = 603, the weight is still near e^m/(e^m+n)"),
+        Probe(
+            {"margin": 10.0, "n_max": 1 << 22, "points": 64},
+            True,
+            "30 e^10 = 6.6e5 < 4.2e6: the sweep reaches large n, where the slope is -1",
+        ),
+        Probe(
+            {"margin": 12.0}, False, "30 e^12 = 4.9e6 > n_max = 2^20: n never outgrows e^m, no 1/n fall yet"
+        ),
+        Probe(
+            {"n_max": 16},
+            False,
+            "tiny n: 16 keys are below 30 e^3 = 603, the weight is still near e^m/(e^m+n)",
+        ),
     )
     plot = PlotSpec(x_label="keys n", y_label="weight on the matching key", log_x=True, log_y=True)
     explains = (
@@ -290,8 +318,11 @@ class SoftmaxDilution(Simulation):
             logits[0] = m
             weight[i] = float(softmax(logits, xp)[0])
             if i % 4 == 3 or i == counts.size - 1:
-                yield Frame(0.9 * (i + 1) / counts.size, f"n = {n}: weight {weight[i]:.3g}",
-                            self._series(counts[: i + 1], weight[: i + 1], margins[: i + 1]))
+                yield Frame(
+                    0.9 * (i + 1) / counts.size,
+                    f"n = {n}: weight {weight[i]:.3g}",
+                    self._series(counts[: i + 1], weight[: i + 1], margins[: i + 1]),
+                )
         formula_gap = float(np.max(np.abs(weight / self._formula(counts, margins) - 1.0)))
         large = counts >= LARGE_N * math.exp(params.margin)  # (m,) n large against e^c
         slope = float(fit_slope(counts[large], weight[large])) if large.sum() >= 2 else 0.0
@@ -327,15 +358,23 @@ class SoftmaxDilution(Simulation):
         fitted = int(measured["large_n_points"]) >= 2
         falls = fitted and abs(slope + 1.0) <= DILUTION_SLOPE_TOL
         holds = bool(gap <= FORMULA_TOL and falls)
-        growth = ("m = log n + " if measured["margin_growth"] == "log_n" else "m = ") + f"{measured['margin']:g}"
+        growth = (
+            "m = log n + " if measured["margin_growth"] == "log_n" else "m = "
+        ) + f"{measured['margin']:g}"
         if not fitted:
-            why = (f"; n never reaches 30 e^m = {LARGE_N * math.exp(float(measured['margin'])):.3g}: "
-                   "the sweep stops before the weight starts to fall like 1/n")
+            why = (
+                f"; n never reaches 30 e^m = {LARGE_N * math.exp(float(measured['margin'])):.3g}: "
+                "the sweep stops before the weight starts to fall like 1/n"
+            )
         elif not falls:
             why = "; the weight does not fall like 1/n: the margin grows with n as fast as the crowd of keys"
         else:
             why = ""
-        slope_text = f"log-log slope {round(slope, 3) + 0.0:.3f} for n >= {measured['large_n_from']}" if fitted else "no slope"
+        slope_text = (
+            f"log-log slope {round(slope, 3) + 0.0:.3f} for n >= {measured['large_n_from']}"
+            if fitted
+            else "no slope"
+        )
         summary = (
             f"{growth}: weight {measured['weight_at_n_min']:.3g} at n = {measured['n_min']} -> "
             f"{measured['weight_at_n_max']:.3g} at n = {measured['n_max']}; {slope_text}; "

@@ -74,11 +74,18 @@ class MultiheadVsSingle(Simulation):
     Params = MultiheadParams
     counter = {"target": "prev"}
     probes = (
-        Probe({"n": 16, "d": 16, "rounds": 2}, False,
-              "n <= d: the n x 2d target has rank <= n <= d, so one head's rank-d output can match it"),
-        Probe({"n": 32, "d": 16, "rounds": 2}, True, "d < n < 2d: the target's rank exceeds d, the floor is > 0"),
+        Probe(
+            {"n": 16, "d": 16, "rounds": 2},
+            False,
+            "n <= d: the n x 2d target has rank <= n <= d, so one head's rank-d output can match it",
+        ),
+        Probe(
+            {"n": 32, "d": 16, "rounds": 2}, True, "d < n < 2d: the target's rank exceeds d, the floor is > 0"
+        ),
         Probe({"n": 128, "d": 1, "rounds": 2}, True, "d = 1: a rank-1 output against a rank-2 target"),
-        Probe({"target": "prev", "n": 4, "rounds": 2}, False, "one token to fetch: one positional head is exact"),
+        Probe(
+            {"target": "prev", "n": 4, "rounds": 2}, False, "one token to fetch: one positional head is exact"
+        ),
     )
     plot = PlotSpec(x_label="fit round", y_label="relative squared error", log_y=True)
     explains = (
@@ -117,9 +124,11 @@ class MultiheadVsSingle(Simulation):
             mix = a @ x  # (n, d) each row a convex mix of tokens
             w = xp.linalg.lstsq(mix, y, rcond=None)[0].T  # (b*d, d) best output map for these weights
             errors.append(float(xp.sum((mix @ w.T - y) ** 2) / energy))
-            yield Frame(0.95 * (r + 1) / params.rounds,
-                        f"round {r + 1}: single head {errors[-1]:.3g} (floor {floor:.3g})",
-                        self._series(errors, floor, multi_err))
+            yield Frame(
+                0.95 * (r + 1) / params.rounds,
+                f"round {r + 1}: single head {errors[-1]:.3g} (floor {floor:.3g})",
+                self._series(errors, floor, multi_err),
+            )
 
         peak = float(xp.mean(xp.max(a, axis=1)))  # mean largest weight per row: 1 if all rows are one-hot
         measured = {
@@ -164,8 +173,9 @@ class MultiheadVsSingle(Simulation):
         if floor >= FLOOR_MIN:
             single_text = f"no single head goes below {floor:.3g} of the target's energy (best {single:.3g})"
         else:
-            single_text = (f"one head is not bounded away from 0 (floor {floor:.2g}, best fit {single:.2g}): "
-                           "the target's rank does not exceed the width d one head can output")
+            single_text = (
+                f"one head is not bounded away from 0 (floor {floor:.2g}, best fit {single:.2g}): "
+                "the target's rank does not exceed the width d one head can output"
+            )
         summary = f"target {measured['target']}, n = {measured['tokens']}, d = {measured['width']}: {single_text}; {reach}"
         return Verdict(holds, summary, dict(measured))
-

@@ -49,7 +49,8 @@ class NormParams(SimParams):
     width: int = Field(64, ge=32, le=256, description="d, the model width (the hidden layer is 4d).")
     tokens: int = Field(32, ge=8, le=256, description="Token vectors backpropagated at once.")
     norm: Literal["layer", "rms"] = Field(
-        "layer", description="'layer': LayerNorm (centre, then divide by the RMS); 'rms': RMSNorm (no centring)."
+        "layer",
+        description="'layer': LayerNorm (centre, then divide by the RMS); 'rms': RMSNorm (no centring).",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the weights, inputs and output gradient.")
 
@@ -108,7 +109,9 @@ def block_forward(x: Any, a: Any, b: Any, pre_ln: bool, xp: Any, centre: bool = 
     return normalise(x + xp.maximum(x @ a.T, 0.0) @ b.T, centre, xp)[0]
 
 
-def top_block_gradient(x: Any, a: Any, b: Any, g_out: Any, pre_ln: bool, xp: Any, centre: bool = True) -> float:
+def top_block_gradient(
+    x: Any, a: Any, b: Any, g_out: Any, pre_ln: bool, xp: Any, centre: bool = True
+) -> float:
     """||dL/dW2|| of a last block (W1 = a, W2 = b) whose input is x, for L = sum(g_out * output).
 
     Post-LN: the output is LN(x + F(x)). Pre-LN: it is the final LN of x + F(LN(x)). Either way dL/dW2 is
@@ -121,8 +124,9 @@ def top_block_gradient(x: Any, a: Any, b: Any, g_out: Any, pre_ln: bool, xp: Any
     return float(xp.linalg.norm(g_branch.T @ hidden))  # dL/dW2 = g_branch^T hidden, (d, 4d)
 
 
-def last_block_gradient(w1: list[Any], w2: list[Any], x0: Any, g_out: Any, pre_ln: bool, xp: Any,
-                        centre: bool = True) -> float:
+def last_block_gradient(
+    w1: list[Any], w2: list[Any], x0: Any, g_out: Any, pre_ln: bool, xp: Any, centre: bool = True
+) -> float:
     """||dL/dW2|| of the last block for L = sum(g_out * output), through the stack of (w1, w2) blocks.
 
     Post-LN: z = x + F(x), x' = LN(z); the output is x_L. Pre-LN: u = LN(x), x' = x + F(u); the output
@@ -169,18 +173,38 @@ class PrenormGradientFlow(Simulation):
         "(press c) there is no depth: both stacks give gradients of the same size."
     )
     probes = (
-        Probe({"depth": 8}, False, "1/sqrt(1 + c 8) is still above half: depth 8 is too shallow for the factor 2"),
-        Probe({"depth": 256, "width": 32, "tokens": 8}, True, "depth 256: Pre-LN's gradient keeps falling like 1/sqrt(L)"),
-        Probe({"norm": "rms"}, True, "RMSNorm in the same places: the position of the norm, not centring, sets the scale"),
-        Probe({"depth": 2}, False, "two blocks: one halving of depth cannot bring Pre-LN below half of Post-LN"),
-        Probe({"width": 32, "tokens": 8, "depth": 128}, True, "small width and few tokens: Theorem 1's scaling is per token"),
+        Probe(
+            {"depth": 8},
+            False,
+            "1/sqrt(1 + c 8) is still above half: depth 8 is too shallow for the factor 2",
+        ),
+        Probe(
+            {"depth": 256, "width": 32, "tokens": 8},
+            True,
+            "depth 256: Pre-LN's gradient keeps falling like 1/sqrt(L)",
+        ),
+        Probe(
+            {"norm": "rms"},
+            True,
+            "RMSNorm in the same places: the position of the norm, not centring, sets the scale",
+        ),
+        Probe(
+            {"depth": 2}, False, "two blocks: one halving of depth cannot bring Pre-LN below half of Post-LN"
+        ),
+        Probe(
+            {"width": 32, "tokens": 8, "depth": 128},
+            True,
+            "small width and few tokens: Theorem 1's scaling is per token",
+        ),
     )
 
     def measure(self, params: NormParams, xp: Any) -> Iterator[Frame]:
         depth, d, centre = params.depth, params.width, params.norm == "layer"
         depths = sorted({2**i for i in range(depth.bit_length())} | {depth})  # 1, 2, 4, ..., L
         name = "LayerNorm" if centre else "RMSNorm"
-        yield Frame(0.0, f"Post-LN vs Pre-LN feed-forward stacks ({name}), depths {depths[0]}..{depth}, width {d}")
+        yield Frame(
+            0.0, f"Post-LN vs Pre-LN feed-forward stacks ({name}), depths {depths[0]}..{depth}, width {d}"
+        )
         rng = np.random.default_rng(params.seed)
         # The last block is the same at every depth; the blocks below it are the first L - 1 of a list.
         w1 = [xp.asarray(xavier(rng, 4 * d, d)) for _ in range(depth)]  # L x (4d, d); [-1] is the top
@@ -206,20 +230,27 @@ class PrenormGradientFlow(Simulation):
 
         other = xp.asarray(rng.standard_normal((params.tokens - 1, d)))  # (B-1, d) replacement tokens
         post_rel = post / post[0]  # (m,) Post-LN relative to one block
-        yield Frame(1.0, "done", self._series(depths, post, pre), measured={
-            "depth": depth,
-            "norm": params.norm,
-            "post_ln_grad_at_depth": float(post[-1]),
-            "pre_ln_grad_at_depth": float(pre[-1]),
-            "post_ln_grad_at_1": float(post[0]),
-            "pre_ln_grad_at_1": float(pre[0]),
-            "post_ln_min_over_one_block": float(post_rel.min()),
-            "post_ln_max_over_one_block": float(post_rel.max()),
-            "pre_over_post_at_depth": float(pre[-1] / post[-1]),
-            "pre_ln_rises": int(np.sum(pre[1:] >= pre[:-1])),  # doublings where Pre-LN's gradient did not shrink
-            "pre_ln_loglog_slope": float(fit_slope(depths, pre)) if len(depths) >= 2 else 0.0,
-            **statistics_checks(x0, other, centre, xp),
-        })
+        yield Frame(
+            1.0,
+            "done",
+            self._series(depths, post, pre),
+            measured={
+                "depth": depth,
+                "norm": params.norm,
+                "post_ln_grad_at_depth": float(post[-1]),
+                "pre_ln_grad_at_depth": float(pre[-1]),
+                "post_ln_grad_at_1": float(post[0]),
+                "pre_ln_grad_at_1": float(pre[0]),
+                "post_ln_min_over_one_block": float(post_rel.min()),
+                "post_ln_max_over_one_block": float(post_rel.max()),
+                "pre_over_post_at_depth": float(pre[-1] / post[-1]),
+                "pre_ln_rises": int(
+                    np.sum(pre[1:] >= pre[:-1])
+                ),  # doublings where Pre-LN's gradient did not shrink
+                "pre_ln_loglog_slope": float(fit_slope(depths, pre)) if len(depths) >= 2 else 0.0,
+                **statistics_checks(x0, other, centre, xp),
+            },
+        )
 
     def decide(self, measured: Any, params: NormParams) -> Verdict:
         """Holds when Post-LN stays within [0.5, 2] of one block, Pre-LN's log-log slope against depth is
@@ -237,8 +268,10 @@ class PrenormGradientFlow(Simulation):
             f"({'below' if shrunk else 'not below'} {PRE_SHRUNK:g})"
         )
         if measured["depth"] > 1:
-            summary += (f", {'shrinking' if falling else 'not shrinking'} with depth (log-log slope "
-                        f"{measured['pre_ln_loglog_slope']:.2f}; {measured['pre_ln_rises']} doubling(s) without a fall)")
+            summary += (
+                f", {'shrinking' if falling else 'not shrinking'} with depth (log-log slope "
+                f"{measured['pre_ln_loglog_slope']:.2f}; {measured['pre_ln_rises']} doubling(s) without a fall)"
+            )
         if measured["depth"] == 1:
             summary += "; one block has no depth to shrink over, so Pre-LN's gradient is Post-LN's size"
         summary += (
@@ -247,8 +280,16 @@ class PrenormGradientFlow(Simulation):
             f"statistics; LayerNorm and RMSNorm outputs differ by up to {measured['layer_vs_rms_max_diff']:.2g} "
             f"({measured['layer_vs_rms_max_diff_zero_mean']:.1g} on zero-mean tokens)"
         )
-        return Verdict(bool(flat and shrunk and falling), summary, dict(measured) | {
-            "post_ln_flat": bool(flat), "pre_ln_shrunk": bool(shrunk), "pre_ln_falls_with_depth": bool(falling)})
+        return Verdict(
+            bool(flat and shrunk and falling),
+            summary,
+            dict(measured)
+            | {
+                "post_ln_flat": bool(flat),
+                "pre_ln_shrunk": bool(shrunk),
+                "pre_ln_falls_with_depth": bool(falling),
+            },
+        )
 
     @staticmethod
     def _series(depths: list[int], post: np.ndarray, pre: np.ndarray) -> tuple[Series, ...]:

@@ -22,6 +22,7 @@ from .registry import register
 EXACT_REL = 1e-12
 """The streaming softmax is exact when its largest relative error is below this."""
 
+
 class OnlineParams(SimParams):
     """The logits streamed, how they are chunked, and whether the running sum is rescaled."""
 
@@ -55,9 +56,16 @@ class OnlineSoftmaxExactness(Simulation):
     Params = OnlineParams
     counter = {"rescale": False}
     probes = (
-        Probe({"rescale": False, "chunk": 4096}, True, "one chunk: the max is final before any sum, nothing to rescale"),
-        Probe({"rescale": False, "magnitude": 1e-3}, False,
-              "tiny logits: the maxima differ by ~1e-3, still ~1e-3 relative error without rescaling, not 1e-12"),
+        Probe(
+            {"rescale": False, "chunk": 4096},
+            True,
+            "one chunk: the max is final before any sum, nothing to rescale",
+        ),
+        Probe(
+            {"rescale": False, "magnitude": 1e-3},
+            False,
+            "tiny logits: the maxima differ by ~1e-3, still ~1e-3 relative error without rescaling, not 1e-12",
+        ),
         Probe({"magnitude": 1e6}, True, "huge logits: every exp is of x - m <= 0, so nothing overflows"),
         Probe({"n": 2, "chunk": 1, "rows": 1}, True, "two logits, one at a time: a single rescale"),
     )
@@ -119,9 +127,15 @@ class OnlineSoftmaxExactness(Simulation):
         """Holds when the streamed softmax matches the two-pass one to EXACT_REL."""
         rel_err = float(measured["max_rel_error"])
         holds = rel_err < EXACT_REL
-        why = "" if holds else (
-            f"; the streamed sum stayed finite ({measured['streamed_sum_min']:.3g}..{measured['streamed_sum_max']:.3g}) "
-            "but mixes terms taken against different maxima" if not measured["rescale"] else "; not exact"
+        why = (
+            ""
+            if holds
+            else (
+                f"; the streamed sum stayed finite ({measured['streamed_sum_min']:.3g}..{measured['streamed_sum_max']:.3g}) "
+                "but mixes terms taken against different maxima"
+                if not measured["rescale"]
+                else "; not exact"
+            )
         )
         summary = (
             f"streaming vs two-pass: max relative error {rel_err:.1e} "

@@ -134,8 +134,9 @@ class PathLengthReachability(Simulation):
     )
     Params = PathParams
     counter = {"kernel": N_CAP}
-    plot = PlotSpec(x_label="sequence length n", y_label="layers until position n-1 is reached",
-                    log_x=True, log_y=True)
+    plot = PlotSpec(
+        x_label="sequence length n", y_label="layers until position n-1 is reached", log_x=True, log_y=True
+    )
     explains = (
         "A boolean vector marks the positions that position 0 has influenced; each layer ORs in what its "
         "connectivity reads, and the run counts layers until the last position is marked. Self-attention "
@@ -146,12 +147,29 @@ class PathLengthReachability(Simulation):
         "operators, not over every architecture."
     )
     probes = (
-        Probe({"n_min": 16, "kernel": 15}, True, "n >= 16 > k = 15: the conv stack needs >= 2 layers, attention 1"),
-        Probe({"n_min": 16, "kernel": 16}, False, "n = k = 16: one width-16 conv layer covers positions 0..15, a tie"),
-        Probe({"n_min": 2, "n_max": 64}, False, "n = 2: one recurrent step also links positions 0 and 1, a tie"),
-        Probe({"n_min": 3, "n_max": 3, "kernel": 2}, True, "tiny n = 3 > k = 2: RNN 2, conv 2, dilated 2, attention 1"),
-        Probe({"n_min": 4096, "kernel": 64, "points": 1}, True,
-              "n = 4096 > k = 64: conv ceil(4095/63) = 65 layers, dilated log_64 4096 = 2, attention 1"),
+        Probe(
+            {"n_min": 16, "kernel": 15},
+            True,
+            "n >= 16 > k = 15: the conv stack needs >= 2 layers, attention 1",
+        ),
+        Probe(
+            {"n_min": 16, "kernel": 16},
+            False,
+            "n = k = 16: one width-16 conv layer covers positions 0..15, a tie",
+        ),
+        Probe(
+            {"n_min": 2, "n_max": 64}, False, "n = 2: one recurrent step also links positions 0 and 1, a tie"
+        ),
+        Probe(
+            {"n_min": 3, "n_max": 3, "kernel": 2},
+            True,
+            "tiny n = 3 > k = 2: RNN 2, conv 2, dilated 2, attention 1",
+        ),
+        Probe(
+            {"n_min": 4096, "kernel": 64, "points": 1},
+            True,
+            "n = 4096 > k = 64: conv ceil(4095/63) = 65 layers, dilated log_64 4096 = 2, attention 1",
+        ),
     )
 
     def measure(self, params: PathParams, xp: Any) -> Iterator[Frame]:
@@ -166,25 +184,39 @@ class PathLengthReachability(Simulation):
             layers[key] = first[lengths - 1]  # (m,) layers for position n-1 of each length
             series.append(Series.of(label, lengths, layers[key]))
             if i + 1 < len(ARCHS):
-                yield Frame((i + 1) / (len(ARCHS) + 1), f"{label}: {layers[key][-1]} layers at n = {lengths[-1]}",
-                            tuple(series))
+                yield Frame(
+                    (i + 1) / (len(ARCHS) + 1),
+                    f"{label}: {layers[key][-1]} layers at n = {lengths[-1]}",
+                    tuple(series),
+                )
 
         mismatches = sum(
-            int(layers[key][j]) != formula_layers(key, int(n), k) for key, _, _ in ARCHS for j, n in enumerate(lengths)
+            int(layers[key][j]) != formula_layers(key, int(n), k)
+            for key, _, _ in ARCHS
+            for j, n in enumerate(lengths)
         )
-        others = np.minimum.reduce([layers[key] for key in ("rnn", "conv", "dilated")])  # (m,) fewest non-attention
-        tied = np.flatnonzero(layers["attention"] >= others)  # (t,) lengths where attention is not strictly fewest
-        yield Frame(1.0, "done", tuple(series), measured={
-            "n_min": int(lengths[0]),
-            "n_max": int(lengths[-1]),
-            "kernel": int(k),
-            "lengths_measured": int(lengths.size),
-            **{f"{key}_layers_at_n_max": int(layers[key][-1]) for key, _, _ in ARCHS},
-            "attention_max_layers": int(layers["attention"].max()),
-            "formula_mismatches": int(mismatches),
-            "lengths_attention_not_fewest": int(tied.size),
-            "first_n_attention_not_fewest": int(lengths[tied[0]]) if tied.size else 0,
-        })
+        others = np.minimum.reduce(
+            [layers[key] for key in ("rnn", "conv", "dilated")]
+        )  # (m,) fewest non-attention
+        tied = np.flatnonzero(
+            layers["attention"] >= others
+        )  # (t,) lengths where attention is not strictly fewest
+        yield Frame(
+            1.0,
+            "done",
+            tuple(series),
+            measured={
+                "n_min": int(lengths[0]),
+                "n_max": int(lengths[-1]),
+                "kernel": int(k),
+                "lengths_measured": int(lengths.size),
+                **{f"{key}_layers_at_n_max": int(layers[key][-1]) for key, _, _ in ARCHS},
+                "attention_max_layers": int(layers["attention"].max()),
+                "formula_mismatches": int(mismatches),
+                "lengths_attention_not_fewest": int(tied.size),
+                "first_n_attention_not_fewest": int(lengths[tied[0]]) if tied.size else 0,
+            },
+        )
 
     def decide(self, measured: Any, params: PathParams) -> Verdict:
         """Counts must match the formulas, attention must need 1 layer and strictly fewest at every n."""
@@ -198,12 +230,23 @@ class PathLengthReachability(Simulation):
         )
         if not fewest:
             n, k = measured["first_n_attention_not_fewest"], measured["kernel"]
-            why = (f"a width-{k} kernel covers all n = {n} <= k positions in one layer" if n <= k
-                   else "one recurrent step already links positions 0 and 1" if n == 2 else "another operator ties")
-            summary += (f"; attention not strictly fewest at {measured['lengths_attention_not_fewest']} of "
-                        f"{measured['lengths_measured']} lengths, first at n = {n}: {why}")
-        return Verdict(bool(exact and single and fewest), summary, dict(measured) | {
-            "attention_single_layer": bool(single), "attention_strictly_fewest": bool(fewest)})
+            why = (
+                f"a width-{k} kernel covers all n = {n} <= k positions in one layer"
+                if n <= k
+                else "one recurrent step already links positions 0 and 1"
+                if n == 2
+                else "another operator ties"
+            )
+            summary += (
+                f"; attention not strictly fewest at {measured['lengths_attention_not_fewest']} of "
+                f"{measured['lengths_measured']} lengths, first at n = {n}: {why}"
+            )
+        return Verdict(
+            bool(exact and single and fewest),
+            summary,
+            dict(measured)
+            | {"attention_single_layer": bool(single), "attention_strictly_fewest": bool(fewest)},
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,10 +312,15 @@ class CnnReceptiveField(Simulation):
     )
     probes = (
         Probe({"layers": 24, "kernel": 9}, True, "stride 1: 24 x 8 + 1 = 193 positions, linear in depth"),
-        Probe({"layers": 1, "stride": 2}, True, "one layer: stride only spaces the outputs, the field is k = 3"),
+        Probe(
+            {"layers": 1, "stride": 2}, True, "one layer: stride only spaces the outputs, the field is k = 3"
+        ),
         Probe({"layers": 1, "kernel": 2}, True, "tiny: one width-2 layer sees 2 positions"),
-        Probe({"layers": 3, "kernel": 2, "stride": 3}, False,
-              "stride 3 > k = 2: span 1 + 1 x (1+3+9) = 14, not 4, and it has holes"),
+        Probe(
+            {"layers": 3, "kernel": 2, "stride": 3},
+            False,
+            "stride 3 > k = 2: span 1 + 1 x (1+3+9) = 14, not 4, and it has holes",
+        ),
     )
 
     def measure(self, params: FieldParams, xp: Any) -> Iterator[Frame]:
@@ -288,18 +336,26 @@ class CnnReceptiveField(Simulation):
         for layer in range(1, depth + 1):
             fields[layer - 1], counts[layer - 1] = receptive_field(kernels[:layer], s, xp)
             if layer < depth:
-                yield Frame(layer / (depth + 1), f"depth {layer}: receptive field {fields[layer - 1]} input positions",
-                            self._series(depths[:layer], fields[:layer], formula[:layer]))
+                yield Frame(
+                    layer / (depth + 1),
+                    f"depth {layer}: receptive field {fields[layer - 1]} input positions",
+                    self._series(depths[:layer], fields[:layer], formula[:layer]),
+                )
 
-        yield Frame(1.0, "done", self._series(depths, fields, formula), measured={
-            "measured_at_L": int(fields[-1]),
-            "influencing_at_L": int(counts[-1]),
-            "formula_at_L": int(formula[-1]),
-            "depths_matching": int(np.sum(fields == formula)),
-            "depths": int(depth),
-            "stride": int(s),
-            "kernel": int(k),
-        })
+        yield Frame(
+            1.0,
+            "done",
+            self._series(depths, fields, formula),
+            measured={
+                "measured_at_L": int(fields[-1]),
+                "influencing_at_L": int(counts[-1]),
+                "formula_at_L": int(formula[-1]),
+                "depths_matching": int(np.sum(fields == formula)),
+                "depths": int(depth),
+                "stride": int(s),
+                "kernel": int(k),
+            },
+        )
 
     def decide(self, measured: Any, params: FieldParams) -> Verdict:
         """Holds when the measured span equals L(k-1)+1 at every depth."""
@@ -310,8 +366,10 @@ class CnnReceptiveField(Simulation):
         )
         if not holds and measured["stride"] > 1:
             s = measured["stride"]
-            summary += (f"; stride {s} multiplies each deeper layer's widening by {s}, "
-                        f"1 + (k-1)(s^L - 1)/(s - 1), so the field grows geometrically")
+            summary += (
+                f"; stride {s} multiplies each deeper layer's widening by {s}, "
+                f"1 + (k-1)(s^L - 1)/(s - 1), so the field grows geometrically"
+            )
         return Verdict(bool(holds), summary, dict(measured))
 
     @staticmethod

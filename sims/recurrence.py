@@ -95,15 +95,31 @@ class RnnGradientDecay(Simulation):
         "a random matrix scaled to sigma = 3), not at sigma = 3 per step."
     )
     probes = (
-        Probe({"hidden": 2, "steps": 2}, True, "tiny RNN, two steps: each factor has norm <= 0.9, so two steps shrink"),
-        Probe({"sigma": 0.99, "steps": 400, "hidden": 16}, True,
-              "gamma*sigma = 0.99 < 1: the bound 0.99^k still forces decay over 400 steps"),
-        Probe({"sigma": 1.0, "input_scale": 0.0}, True,
-              "sigma = 1 but W^k -> 0 since W's spectral radius (~0.5 for a random matrix) is below 1 (Gelfand)"),
-        Probe({"sigma": 3.0, "input_scale": 5.0}, True,
-              "large inputs saturate tanh, tanh' ~ 0 shrinks every factor: the condition is sufficient, not necessary"),
-        Probe({"sigma": 5.0, "input_scale": 0.0, "steps": 100}, False,
-              "linear regime: W^k grows as spectral radius (~2.5)^k, the gradient explodes"),
+        Probe(
+            {"hidden": 2, "steps": 2},
+            True,
+            "tiny RNN, two steps: each factor has norm <= 0.9, so two steps shrink",
+        ),
+        Probe(
+            {"sigma": 0.99, "steps": 400, "hidden": 16},
+            True,
+            "gamma*sigma = 0.99 < 1: the bound 0.99^k still forces decay over 400 steps",
+        ),
+        Probe(
+            {"sigma": 1.0, "input_scale": 0.0},
+            True,
+            "sigma = 1 but W^k -> 0 since W's spectral radius (~0.5 for a random matrix) is below 1 (Gelfand)",
+        ),
+        Probe(
+            {"sigma": 3.0, "input_scale": 5.0},
+            True,
+            "large inputs saturate tanh, tanh' ~ 0 shrinks every factor: the condition is sufficient, not necessary",
+        ),
+        Probe(
+            {"sigma": 5.0, "input_scale": 0.0, "steps": 100},
+            False,
+            "linear regime: W^k grows as spectral radius (~2.5)^k, the gradient explodes",
+        ),
     )
 
     def measure(self, params: RecurrenceParams, xp: Any) -> Iterator[Frame]:
@@ -138,18 +154,27 @@ class RnnGradientDecay(Simulation):
                     )
 
         positive = norms > 0
-        rate = float(np.exp(np.polyfit(lags[positive], np.log(norms[positive]), 1)[0])) if positive.sum() >= 2 else 0.0
-        yield Frame(1.0, "done", self._series(lags, norms, bound), measured={
-            "steps": t_max,
-            "w_largest_singular_value": w_norm,
-            "w_spectral_radius": radius,
-            "gamma_sigma": GAMMA * w_norm,
-            "norm_k1": float(norms[0]),
-            "norm_kT": float(norms[-1]),
-            "ratio_kT_over_k1": float(norms[-1] / norms[0]) if norms[0] > 0 else 0.0,
-            "fitted_rate_per_step": rate,
-            "max_norm_over_bound": float(np.max(norms / bound)),
-        })
+        rate = (
+            float(np.exp(np.polyfit(lags[positive], np.log(norms[positive]), 1)[0]))
+            if positive.sum() >= 2
+            else 0.0
+        )
+        yield Frame(
+            1.0,
+            "done",
+            self._series(lags, norms, bound),
+            measured={
+                "steps": t_max,
+                "w_largest_singular_value": w_norm,
+                "w_spectral_radius": radius,
+                "gamma_sigma": GAMMA * w_norm,
+                "norm_k1": float(norms[0]),
+                "norm_kT": float(norms[-1]),
+                "ratio_kT_over_k1": float(norms[-1] / norms[0]) if norms[0] > 0 else 0.0,
+                "fitted_rate_per_step": rate,
+                "max_norm_over_bound": float(np.max(norms / bound)),
+            },
+        )
 
     def decide(self, measured: Any, params: RecurrenceParams) -> Verdict:
         """Holds when every norm respects (γσ)^k and the measured norms decay: fitted rate < 1 per step
@@ -162,14 +187,24 @@ class RnnGradientDecay(Simulation):
         summary = (
             f"|dh_T/dh_T-{measured['steps']}| = {ratio:.2g} × |dh_T/dh_T-1|, fitted rate {rate:.3f}/step "
             f"({'decays' if decays else 'does not decay'}); "
-            + ("every step within (γσ)^k" if within else f"bound broken (max norm/bound {measured['max_norm_over_bound']:.3g})")
+            + (
+                "every step within (γσ)^k"
+                if within
+                else f"bound broken (max norm/bound {measured['max_norm_over_bound']:.3g})"
+            )
             + f"; γσ = {gs:.3g}, spectral radius ρ(W) = {measured['w_spectral_radius']:.3g}"
         )
         if not decays and gs >= 1.0:
-            summary += (f"; γσ ≥ 1, so the bound allows growth, and with tanh unsaturated the product "
-                        f"behaves like W^k, growing at about ρ(W) per step")
-        return Verdict(bool(within and decays), summary, dict(measured) | {
-            "gamma_sigma_below_1": bool(gs < 1.0), "within_bound": bool(within), "decays": bool(decays)})
+            summary += (
+                "; γσ ≥ 1, so the bound allows growth, and with tanh unsaturated the product "
+                "behaves like W^k, growing at about ρ(W) per step"
+            )
+        return Verdict(
+            bool(within and decays),
+            summary,
+            dict(measured)
+            | {"gamma_sigma_below_1": bool(gs < 1.0), "within_bound": bool(within), "decays": bool(decays)},
+        )
 
     @staticmethod
     def _series(lags: np.ndarray, norms: np.ndarray, bound: np.ndarray) -> tuple[Series, ...]:

@@ -39,7 +39,9 @@ def register(cls: type[Simulation]) -> type[Simulation]:
     if cls.data_flip is not None:
         cls.Params(**cls.data_flip)
         if not cls.data_flip_why.strip():
-            raise ValueError(f"{cls.id}: data_flip needs data_flip_why (why the counter pairing is meaningless)")
+            raise ValueError(
+                f"{cls.id}: data_flip needs data_flip_why (why the counter pairing is meaningless)"
+            )
     _REGISTRY[cls.id] = cls
     return cls
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -80,11 +81,20 @@ class DecodeParams(SimParams):
 class DecodeMemoryBound(Simulation):
     """FLOP rate of one token's matrix-vector products against a prefill batch on the same weights."""
 
-    timed = frozenset({
-        "decode_gflops", "prefill_gflops", "decode_fraction_of_prefill", "decode_weight_gb_per_s",
-        "one_row_weight_gb_per_s", "ridge_flop_per_byte", "decode_step_ms", "one_row_step_ms",
-        "prefill_step_ms", "decode_step_over_one_row",
-    })
+    timed = frozenset(
+        {
+            "decode_gflops",
+            "prefill_gflops",
+            "decode_fraction_of_prefill",
+            "decode_weight_gb_per_s",
+            "one_row_weight_gb_per_s",
+            "ridge_flop_per_byte",
+            "decode_step_ms",
+            "one_row_step_ms",
+            "prefill_step_ms",
+            "decode_step_over_one_row",
+        }
+    )
 
     id = "decode-memory-bound"
     title = "Decoding one token is memory-bound"
@@ -96,12 +106,22 @@ class DecodeMemoryBound(Simulation):
     Params = DecodeParams
     counter = {"batch": 256}
     probes = (
-        Probe({"batch": 64}, False,
-              "64 rows do 32 FLOP per weight byte, above a CPU's ridge point of a few FLOP/byte "
-              "(an H100's is ~295): no longer memory-bound here"),
-        Probe({"layers": 4, "repeats": 2}, True, "64 MiB of weights: twice past a 32 MiB cache, one row still waits on memory"),
-        Probe({"d": 4096, "layers": 1, "prefill": 256, "repeats": 2}, True,
-              "one 64 MiB matrix: a matrix-vector product reads each weight for one multiply-add"),
+        Probe(
+            {"batch": 64},
+            False,
+            "64 rows do 32 FLOP per weight byte, above a CPU's ridge point of a few FLOP/byte "
+            "(an H100's is ~295): no longer memory-bound here",
+        ),
+        Probe(
+            {"layers": 4, "repeats": 2},
+            True,
+            "64 MiB of weights: twice past a 32 MiB cache, one row still waits on memory",
+        ),
+        Probe(
+            {"d": 4096, "layers": 1, "prefill": 256, "repeats": 2},
+            True,
+            "one 64 MiB matrix: a matrix-vector product reads each weight for one multiply-add",
+        ),
         Probe({"batch": 512}, False, "decode as wide as prefill: the same product, the same rate"),
     )
     plot = PlotSpec(x_label="rows multiplied at once", y_label="GFLOP/s", log_x=True, log_y=True)
@@ -141,7 +161,7 @@ class DecodeMemoryBound(Simulation):
         for rep in range(params.repeats):  # rounds interleave every size, so all see the same load
             for r in rows:
                 calls = max(1, min(8, prefill // (8 * r)))  # short products are timed several at once
-                seconds = time_call(lambda x=inputs[r]: through(x), xp, calls)
+                seconds = time_call(partial(through, inputs[r]), xp, calls)
                 rates[r].append(2.0 * r * d * d * layers / seconds)
                 step += 1
                 yield Frame(
@@ -184,18 +204,26 @@ class DecodeMemoryBound(Simulation):
         intensity = float(measured["decode_flop_per_weight_byte"])
         why = ""
         if not holds and intensity >= ridge:
-            why = (f"; {rows} rows do {intensity:.3g} FLOP per weight byte, at or above this machine's measured "
-                   f"ridge of {ridge:.2g} FLOP/byte, so the step is bound by arithmetic, not memory")
+            why = (
+                f"; {rows} rows do {intensity:.3g} FLOP per weight byte, at or above this machine's measured "
+                f"ridge of {ridge:.2g} FLOP/byte, so the step is bound by arithmetic, not memory"
+            )
         elif not holds:
-            why = (f"; the {measured['weight_mib']:.3g} MiB of weights are served at "
-                   f"{measured['one_row_weight_gb_per_s']:.0f} GB/s, fast enough (from cache) that one row is not "
-                   "starved by memory")
+            why = (
+                f"; the {measured['weight_mib']:.3g} MiB of weights are served at "
+                f"{measured['one_row_weight_gb_per_s']:.0f} GB/s, fast enough (from cache) that one row is not "
+                "starved by memory"
+            )
         summary = (
             f"decode ({rows} row{'s' if rows > 1 else ''}) {measured['decode_gflops']:.2f} GFLOP/s vs "
             f"prefill ({measured['prefill_rows']} rows) {measured['prefill_gflops']:.1f} GFLOP/s: {fraction:.3f} "
             f"of the prefill rate ({'below' if holds else 'not below'} 1/3); {intensity:.3g} vs "
             f"{measured['prefill_flop_per_weight_byte']:.3g} FLOP per weight byte, measured ridge {ridge:.2g} FLOP/byte"
-            + (f"; a {rows}-row step takes {measured['decode_step_over_one_row']:.2g}x a 1-row step" if rows > 1 else "")
+            + (
+                f"; a {rows}-row step takes {measured['decode_step_over_one_row']:.2g}x a 1-row step"
+                if rows > 1
+                else ""
+            )
             + why
         )
         return Verdict(holds, summary, dict(measured))
@@ -280,11 +308,20 @@ class SequentialVsParallel(Simulation):
     Params = SequenceParams
     counter = {"n": 1}
     probes = (
-        Probe({"d": 256, "points": 2, "repeats": 3}, False,
-              "at d = 256 each RNN step is a 256 x 256 product, large enough to run near the machine's rate"),
-        Probe({"n": 64}, True, "64 steps of 32 x 32 matvecs vs 64-row products: dispatch-bound against batched"),
+        Probe(
+            {"d": 256, "points": 2, "repeats": 3},
+            False,
+            "at d = 256 each RNN step is a 256 x 256 product, large enough to run near the machine's rate",
+        ),
+        Probe(
+            {"n": 64}, True, "64 steps of 32 x 32 matvecs vs 64-row products: dispatch-bound against batched"
+        ),
         Probe({"d": 8}, True, "the narrowest width: an RNN step is almost pure per-call overhead"),
-        Probe({"n": 2, "points": 1}, False, "two positions: attention's products are as small as the RNN's steps"),
+        Probe(
+            {"n": 2, "points": 1},
+            False,
+            "two positions: attention's products are as small as the RNN's steps",
+        ),
     )
     plot = PlotSpec(x_label="sequence length n", y_label="GFLOP/s", log_x=True, log_y=True)
     explains = (
@@ -316,8 +353,8 @@ class SequentialVsParallel(Simulation):
             calls = max(1, 64 // int(m))  # very short runs are timed several at once
             rnn_times, att_times = [], []
             for r in range(params.repeats):  # interleaved, so both see the same machine load
-                rnn_times.append(time_call(lambda x=x: rnn(x), xp, calls))
-                att_times.append(time_call(lambda x=x: layer(x), xp, calls))
+                rnn_times.append(time_call(partial(rnn, x), xp, calls))
+                att_times.append(time_call(partial(layer, x), xp, calls))
                 done += weights[i] / params.repeats
                 # the fastest run: other work on the machine only ever adds time
                 rnn_rates[i] = Rnn.flops(int(m), d) / min(rnn_times)
@@ -353,7 +390,9 @@ class SequentialVsParallel(Simulation):
         if not holds and n < 8:
             why = f"; with {n} position{'s' if n > 1 else ''} there is nothing to batch: attention's products are as small as the RNN's steps"
         elif not holds:
-            why = f"; at d = {d} each RNN step is a sizeable product that already runs near the machine's rate"
+            why = (
+                f"; at d = {d} each RNN step is a sizeable product that already runs near the machine's rate"
+            )
         summary = (
             f"n = {n}, d = {d}, one BLAS thread: attention {measured['attention_gflops']:.2f} GFLOP/s vs RNN "
             f"{measured['rnn_gflops']:.2f} GFLOP/s, {gain:.1f}x ({'above' if holds else 'not above'} "

@@ -69,10 +69,20 @@ class PermutationEquivariance(Simulation):
     )
 
     probes = (
-        Probe({"n": 2, "d": 1, "trials": 4}, True, "the identity holds for any n and d: a swap of two 1-d tokens"),
+        Probe(
+            {"n": 2, "d": 1, "trials": 4},
+            True,
+            "the identity holds for any n and d: a swap of two 1-d tokens",
+        ),
         Probe({"n": 256, "d": 128, "trials": 2}, True, "equivariance is algebra, not size: large n and d"),
-        Probe({"causal": True}, False, "a causal mask ties row i to keys 0..i, so a permutation changes the sets"),
-        Probe({"positional": "sinusoidal", "n": 2, "d": 2}, False, "even two positions differ once PE is added"),
+        Probe(
+            {"causal": True},
+            False,
+            "a causal mask ties row i to keys 0..i, so a permutation changes the sets",
+        ),
+        Probe(
+            {"positional": "sinusoidal", "n": 2, "d": 2}, False, "even two positions differ once PE is added"
+        ),
     )
 
     def measure(self, params: PermutationParams, xp: Any) -> Iterator[Frame]:
@@ -99,8 +109,11 @@ class PermutationEquivariance(Simulation):
             score_err[t] = float(xp.max(xp.abs(scores[1] - scores[0][idx][:, idx])))  # A(PX) - P A P^T
             moved[t] = float(xp.max(xp.abs(scores[1] - scores[0])))
             message = f"trial {t + 1}: |SA(PX) - P SA(X)| = {out_err[t]:.2g}"
-            yield Frame(0.95 * (t + 1) / params.trials, message,
-                        self._series(out_err[: t + 1], score_err[: t + 1], moved[: t + 1]))
+            yield Frame(
+                0.95 * (t + 1) / params.trials,
+                message,
+                self._series(out_err[: t + 1], score_err[: t + 1], moved[: t + 1]),
+            )
 
         measured = {
             "positional": params.positional,
@@ -128,10 +141,19 @@ class PermutationEquivariance(Simulation):
         moved_min = float(measured["min_score_change"])
         holds = bool(out_max <= EXACT and score_max <= EXACT and moved_min > 1e-6)
         setting = f"positional {measured['positional']}, {'causal' if measured['causal'] else 'no mask'}"
-        why = "" if holds else (
-            "; the symmetry is broken: " + ("positions are tied to slots" if measured["positional"] != "none"
-                                            else "the mask ties each row to its prefix" if measured["causal"]
-                                            else "the scores did not move")
+        why = (
+            ""
+            if holds
+            else (
+                "; the symmetry is broken: "
+                + (
+                    "positions are tied to slots"
+                    if measured["positional"] != "none"
+                    else "the mask ties each row to its prefix"
+                    if measured["causal"]
+                    else "the scores did not move"
+                )
+            )
         )
         summary = (
             f"{setting}: max |SA(PX) - P SA(X)| = {out_max:.2g}, max |A(PX) - P A P^T| = {score_max:.2g}, "
@@ -195,12 +217,24 @@ class CausalMaskPosition(Simulation):
     )
 
     probes = (
-        Probe({"query_scale": 0.0, "n": 100}, True,
-              "equal scores: position i puts exactly 1/(i+1) on BOS, a strictly falling, distinct weight"),
-        Probe({"n": 3, "d": 1}, True, "the smallest case: two identical tokens after BOS average 1/2 vs 1/3 of BOS"),
-        Probe({"query_scale": 4.0, "n": 1024, "seed": 8}, True,
-              "outputs 1e-9 apart relative are still different float64 numbers (round-off is ~1e-14)"),
-        Probe({"causal": False, "n": 3}, False, "unmasked, identical tokens see the same key set: equal outputs"),
+        Probe(
+            {"query_scale": 0.0, "n": 100},
+            True,
+            "equal scores: position i puts exactly 1/(i+1) on BOS, a strictly falling, distinct weight",
+        ),
+        Probe(
+            {"n": 3, "d": 1},
+            True,
+            "the smallest case: two identical tokens after BOS average 1/2 vs 1/3 of BOS",
+        ),
+        Probe(
+            {"query_scale": 4.0, "n": 1024, "seed": 8},
+            True,
+            "outputs 1e-9 apart relative are still different float64 numbers (round-off is ~1e-14)",
+        ),
+        Probe(
+            {"causal": False, "n": 3}, False, "unmasked, identical tokens see the same key set: equal outputs"
+        ),
     )
 
     def measure(self, params: CausalPositionParams, xp: Any) -> Iterator[Frame]:
@@ -224,7 +258,9 @@ class CausalMaskPosition(Simulation):
         predicted = features @ coef  # (n-1,)
         r2 = 1.0 - float(np.sum((predicted - positions) ** 2) / np.sum((positions - positions.mean()) ** 2))
         steps = np.diff(predicted)  # (n-2,) successive predictions must all rise for exact order
-        ordered = float(np.mean(steps > ROUNDOFF * float(np.max(np.abs(predicted)))))  # same scale as distinct
+        ordered = float(
+            np.mean(steps > ROUNDOFF * float(np.max(np.abs(predicted))))
+        )  # same scale as distinct
 
         idx = np.arange(n, dtype=float)  # (n,)
         series = (
@@ -249,9 +285,14 @@ class CausalMaskPosition(Simulation):
         count, distinct = int(measured["identical_positions"]), int(measured["distinct_outputs"])
         ordered = float(measured["probe_ordered_fraction"])
         holds = bool(distinct == count and ordered == 1.0)
-        why = "" if holds else (
-            f"; {count - distinct + 1} identical tokens share an output, so their positions cannot be read off"
-            if distinct < count else "; the probe cannot put every neighbouring pair in order"
+        why = (
+            ""
+            if holds
+            else (
+                f"; {count - distinct + 1} identical tokens share an output, so their positions cannot be read off"
+                if distinct < count
+                else "; the probe cannot put every neighbouring pair in order"
+            )
         )
         summary = (
             f"{'causal' if measured['causal'] else 'bidirectional'}: {distinct} distinct outputs over "
@@ -260,4 +301,3 @@ class CausalMaskPosition(Simulation):
             f"{measured['bos_weight_at_last']:.3g} at i = {count}{why}"
         )
         return Verdict(holds, summary, dict(measured))
-

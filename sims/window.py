@@ -35,7 +35,9 @@ class WindowParams(SimParams):
     )
     layers: int = Field(32, ge=1, le=64, description="L: sliding-window layers stacked.")
     n: int = Field(
-        131072, ge=2, le=N_CAP,
+        131072,
+        ge=2,
+        le=N_CAP,
         description="Sequence length: positions 0..n-1 (needs n > L(w-1) to show L layers).",
     )
 
@@ -94,14 +96,31 @@ class SlidingWindowReach(Simulation):
         "only while it is shorter than the sequence."
     )
     probes = (
-        Probe({"window": 2, "layers": 64, "n": 1000}, True, "w = 2: one position per layer, like a recurrence; 64 < 999"),
-        Probe({"window": 4096, "layers": 32, "n": 131041}, True,
-              "edge: L(w-1) = 131,040 = n-1, the last position is reached exactly at layer 32"),
-        Probe({"window": 262144, "layers": 1, "n": 262144}, True, "huge: one layer of w = n reaches n-1 = w-1, still L(w-1) < n"),
-        Probe({"window": 10, "layers": 20, "n": 100}, False,
-              "L(w-1) = 180 >= n = 100: the sequence ends at 99 after 11 layers, the rest add no reach"),
-        Probe({"window": 131072, "layers": 2, "n": 131072}, False,
-              "w = n: full attention reaches everything in one layer, the second adds nothing"),
+        Probe(
+            {"window": 2, "layers": 64, "n": 1000},
+            True,
+            "w = 2: one position per layer, like a recurrence; 64 < 999",
+        ),
+        Probe(
+            {"window": 4096, "layers": 32, "n": 131041},
+            True,
+            "edge: L(w-1) = 131,040 = n-1, the last position is reached exactly at layer 32",
+        ),
+        Probe(
+            {"window": 262144, "layers": 1, "n": 262144},
+            True,
+            "huge: one layer of w = n reaches n-1 = w-1, still L(w-1) < n",
+        ),
+        Probe(
+            {"window": 10, "layers": 20, "n": 100},
+            False,
+            "L(w-1) = 180 >= n = 100: the sequence ends at 99 after 11 layers, the rest add no reach",
+        ),
+        Probe(
+            {"window": 131072, "layers": 2, "n": 131072},
+            False,
+            "w = n: full attention reaches everything in one layer, the second adds nothing",
+        ),
     )
 
     def measure(self, params: WindowParams, xp: Any) -> Iterator[Frame]:
@@ -129,18 +148,25 @@ class SlidingWindowReach(Simulation):
                 )
 
         first_host = to_host(first)  # (n,)
-        yield Frame(1.0, "done", self._series(layers, reached, formula), measured={
-            "window": int(w),
-            "layers": int(depth),
-            "n": int(n),
-            "reach_after_1": int(reached[0]),
-            "reach_after_L": int(reached[-1]),
-            "formula_after_L": int(formula[-1]),
-            "layers_matching": int(np.sum(reached == formula)),
-            "first_layer_mismatches": int(np.sum(first_host != formula_first_layer(n, w, depth))),
-            "layers_to_reach_end_measured": int(first_host[-1]),  # -1: position n-1 not reached within L layers
-            "layers_to_reach_end_formula": int(-(-(n - 1) // (w - 1))),
-        })
+        yield Frame(
+            1.0,
+            "done",
+            self._series(layers, reached, formula),
+            measured={
+                "window": int(w),
+                "layers": int(depth),
+                "n": int(n),
+                "reach_after_1": int(reached[0]),
+                "reach_after_L": int(reached[-1]),
+                "formula_after_L": int(formula[-1]),
+                "layers_matching": int(np.sum(reached == formula)),
+                "first_layer_mismatches": int(np.sum(first_host != formula_first_layer(n, w, depth))),
+                "layers_to_reach_end_measured": int(
+                    first_host[-1]
+                ),  # -1: position n-1 not reached within L layers
+                "layers_to_reach_end_formula": int(-(-(n - 1) // (w - 1))),
+            },
+        )
 
     def decide(self, measured: Any, params: WindowParams) -> Verdict:
         """Holds when every layer's reach is l(w-1) and every position's first layer is ceil(t/(w-1))."""

@@ -17,7 +17,16 @@ def test_schema_describes_every_field_and_lists_simulations(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     question = schema["$defs"]["Question"]
-    assert set(question["required"]) == {"id", "title", "domain", "scenario", "prompt", "options", "answer", "explanation"}
+    assert set(question["required"]) == {
+        "id",
+        "title",
+        "domain",
+        "scenario",
+        "prompt",
+        "options",
+        "answer",
+        "explanation",
+    }
     for model in schema["$defs"].values():
         for name, prop in model["properties"].items():
             assert prop.get("description"), f"{model['title']}.{name} has no description"
@@ -51,7 +60,9 @@ def test_lint_is_clean_on_the_bundled_bank():
 
 
 def test_lint_reports_a_claim_that_fails_at_the_linked_settings(make_bank, capsys):
-    text = GOOD_QUESTION.replace("sim: rnn-gradient-decay", "sim: {id: cnn-receptive-field, params: {stride: 2}}")
+    text = GOOD_QUESTION.replace(
+        "sim: rnn-gradient-decay", "sim: {id: cnn-receptive-field, params: {stride: 2}}"
+    )
     root = make_bank({"q.yaml": text})
     findings = lint([root])
     [error] = [f for f in findings if f.level == "error"]

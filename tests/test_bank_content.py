@@ -71,6 +71,8 @@ def test_no_text_points_at_an_option_by_letter_or_position():
 
     import yaml
 
-    pattern = re.compile(r"\b(first|second|third|last) option\b|\b[Oo]ption [A-H]\b|\([A-H]\)|\b(all|none) of the above\b")
+    pattern = re.compile(
+        r"\b(first|second|third|last) option\b|\b[Oo]ption [A-H]\b|\([A-H]\)|\b(all|none) of the above\b"
+    )
     hits = [q.id for q in QUESTIONS if pattern.search(yaml.safe_dump(q.model_dump()))]
     assert hits == []

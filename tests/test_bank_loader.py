@@ -80,7 +80,9 @@ def test_unknown_simulation_suggests(make_bank):
 
 
 def test_simulation_params_are_checked(make_bank):
-    text = GOOD_QUESTION.replace("sim: rnn-gradient-decay", "sim: {id: rnn-gradient-decay, params: {sigmaa: 1}}")
+    text = GOOD_QUESTION.replace(
+        "sim: rnn-gradient-decay", "sim: {id: rnn-gradient-decay, params: {sigmaa: 1}}"
+    )
     [p] = problems_of(make_bank, text)
     assert p.rule == "bad-sim-params" and "sigmaa" in p.message
 
@@ -104,13 +106,16 @@ def test_duplicate_question_ids_name_both_places(make_bank):
 
 
 def test_python_tags_are_refused(make_bank):
-    found = problems_of(make_bank, GOOD_QUESTION.replace("title: A good question", "title: !!python/object/apply:os.system [ls]"))
+    found = problems_of(
+        make_bank,
+        GOOD_QUESTION.replace("title: A good question", "title: !!python/object/apply:os.system [ls]"),
+    )
     assert [p.rule for p in found] == ["unsafe-tag"]
 
 
 def test_alias_bomb_refused_fast(make_bank):
     lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
-    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i-1}'] * 9)}]" for i in range(1, 10)]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
     root = make_bank({"bomb.yaml": "\n".join(lines) + "\n"})
     start = time.perf_counter()
     [p] = load_bank(root).problems
@@ -122,7 +127,10 @@ def test_tabs_and_encoding(make_bank):
     root = make_bank({"tab.yaml": "id: x\n\ttitle: y\n", "enc.yaml": b"id: x\ntitle: caf\xe9\n"})
     found = {p.path.rsplit("/", 1)[-1]: p for p in load_bank(root).problems}
     assert found["tab.yaml"].rule == "tab-indent" and found["tab.yaml"].line == 2
-    assert found["enc.yaml"].rule == "encoding" and (found["enc.yaml"].line, found["enc.yaml"].column) == (2, 11)
+    assert found["enc.yaml"].rule == "encoding" and (found["enc.yaml"].line, found["enc.yaml"].column) == (
+        2,
+        11,
+    )
 
 
 def test_large_file_refused(make_bank):

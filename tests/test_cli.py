@@ -16,7 +16,9 @@ FOUR = ["rnn-gradient-decay", "path-length-reachability", "cnn-receptive-field",
 
 
 def run_cli(*args: str, cwd=ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "quizapp", *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "quizapp", *args], capture_output=True, text=True, cwd=cwd, timeout=60
+    )
 
 
 def test_validate_bundled_bank_exits_0(capsys):

@@ -11,8 +11,16 @@ import pytest
 from .conftest import ROOT
 
 CORE = [
-    "quizapp.bank", "quizapp.study", "quizapp.store", "quizapp.exam_store", "quizapp.exams",
-    "quizapp.history", "quizapp.text", "quizapp.locations", "quizapp.cli", "sims",
+    "quizapp.bank",
+    "quizapp.study",
+    "quizapp.store",
+    "quizapp.exam_store",
+    "quizapp.exams",
+    "quizapp.history",
+    "quizapp.text",
+    "quizapp.locations",
+    "quizapp.cli",
+    "sims",
 ]
 
 

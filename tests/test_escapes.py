@@ -44,7 +44,9 @@ def test_validate_refuses_escapes_in_text_with_their_place(make_bank, capsys, es
 
 
 async def test_the_app_never_draws_an_escape_from_a_hostile_bank(make_bank, tmp_path):
-    hostile = GOOD_QUESTION.replace("scenario: A scenario.", f'scenario: "Evil {OSC.encode("unicode_escape").decode()}"')
+    hostile = GOOD_QUESTION.replace(
+        "scenario: A scenario.", f'scenario: "Evil {OSC.encode("unicode_escape").decode()}"'
+    )
     root = make_bank(
         {"q.yaml": hostile, "ok.yaml": GOOD_QUESTION.replace("id: good-one", "id: good-two")},
         manifest=MANIFEST,
@@ -57,7 +59,9 @@ async def test_the_app_never_draws_an_escape_from_a_hostile_bank(make_bank, tmp_
         await pilot.pause()
         text = screen_text(app)
         assert "control character U+001B" in text and "\x1b" not in text
-    bad_title = MANIFEST.replace("title: Test bank", f'title: "Bank {OSC.encode("unicode_escape").decode()} end"')
+    bad_title = MANIFEST.replace(
+        "title: Test bank", f'title: "Bank {OSC.encode("unicode_escape").decode()} end"'
+    )
     root = make_bank({"q.yaml": GOOD_QUESTION}, manifest=bad_title)
     app = make_app(root, tmp_path / "data2")
     async with app.run_test(size=(100, 30)) as pilot:

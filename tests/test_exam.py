@@ -26,10 +26,18 @@ class Clock:
 
 
 def question(qid: str, domain: str = "a", answer: str | list[str] = "A") -> Question:
-    return Question.model_validate({
-        "id": qid, "title": "T", "domain": domain, "scenario": "S", "prompt": "P",
-        "options": [{"text": t, "why": "w"} for t in "abcd"], "answer": answer, "explanation": "E",
-    })
+    return Question.model_validate(
+        {
+            "id": qid,
+            "title": "T",
+            "domain": domain,
+            "scenario": "S",
+            "prompt": "P",
+            "options": [{"text": t, "why": "w"} for t in "abcd"],
+            "answer": answer,
+            "explanation": "E",
+        }
+    )
 
 
 def test_largest_remainder_allocation():
@@ -117,7 +125,10 @@ def test_resume_keeps_answers_flags_and_remaining_time(tmp_path):
     assert record.finished and record.percent == pytest.approx(100 / 3) and record.per_domain == {"a": [1, 3]}
     assert again.open_exam_id() is None
     finals = [(a.mode, a.question_id, a.chosen) for a in again.store.answers()]
-    assert finals == [("exam", "q1", ("A",)), ("exam", "q3", ("B",))]  # one final answer per answered question
+    assert finals == [
+        ("exam", "q1", ("A",)),
+        ("exam", "q3", ("B",)),
+    ]  # one final answer per answered question
 
 
 def test_history_csv_exports_every_answer(tmp_path):

@@ -4,6 +4,7 @@ waiting for it with a bounded timeout rather than fixed sleeps."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -107,10 +108,8 @@ class Terminal:
     def kill(self) -> None:
         """SIGKILL: no cleanup of any kind in the program."""
         if self.pid:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             os.waitpid(self.pid, 0)
             self.pid = 0
         if self.fd >= 0:
@@ -124,10 +123,8 @@ def terminals() -> Iterator[list[Terminal]]:
     started: list[Terminal] = []
     yield started
     for terminal in started:
-        try:
+        with contextlib.suppress(ChildProcessError, OSError):
             terminal.kill()
-        except (ChildProcessError, OSError):
-            pass
 
 
 def test_answers_survive_sigkill_and_the_exam_is_offered_then_resumed(

@@ -16,36 +16,48 @@ import pytest
 from quizapp.bank import Question, load_bank
 from quizapp.bank.models import Manifest
 from quizapp.exam_store import ExamStore
+from quizapp.exams import ExamOptions, begin_exam, plan_exam
 from quizapp.gift import export_gift
 from quizapp.history import history_rows, table_lines
 from quizapp.store import MIGRATIONS, Store
 from quizapp.study.choice import ChoiceRefused, Shown, exam_order, reconcile, shuffled_ids, toggled
 from quizapp.study.exam import Exam
 from quizapp.study.session import StudySession
-from quizapp.exams import ExamOptions, begin_exam, plan_exam
 
 from .test_exam import Clock
 
 
-def question(qid: str, answer: str | list[str] = "A", *, options: int = 4, shuffle: bool = True,
-             domain: str = "a") -> Question:
-    return Question.model_validate({
-        "id": qid, "title": "T", "domain": domain, "scenario": "S", "prompt": "P", "shuffle": shuffle,
-        "options": [{"text": f"option {i}", "why": "w"} for i in range(options)], "answer": answer,
-        "explanation": "E",
-    })
+def question(
+    qid: str, answer: str | list[str] = "A", *, options: int = 4, shuffle: bool = True, domain: str = "a"
+) -> Question:
+    return Question.model_validate(
+        {
+            "id": qid,
+            "title": "T",
+            "domain": domain,
+            "scenario": "S",
+            "prompt": "P",
+            "shuffle": shuffle,
+            "options": [{"text": f"option {i}", "why": "w"} for i in range(options)],
+            "answer": answer,
+            "explanation": "E",
+        }
+    )
 
 
 def first_option_bank(root: Path, count: int) -> Path:
     """A bank whose every key is the first option in file order (the cue shuffling must remove)."""
     root.mkdir(parents=True)
-    (root / "bank.yaml").write_text(textwrap.dedent(f"""\
+    (root / "bank.yaml").write_text(
+        textwrap.dedent(f"""\
         title: Keys first
         exam: {{questions: {count}, minutes: {count}, pass_percent: 70}}
         domains: [{{id: d, title: D}}]
-        """))
+        """)
+    )
     for i in range(count):
-        (root / f"q{i:03d}.yaml").write_text(textwrap.dedent(f"""\
+        (root / f"q{i:03d}.yaml").write_text(
+            textwrap.dedent(f"""\
             id: q{i:03d}
             title: Question {i}
             domain: d
@@ -58,7 +70,8 @@ def first_option_bank(root: Path, count: int) -> Path:
               - {{text: Wrong three, why: No.}}
             answer: A
             explanation: E.
-            """))
+            """)
+        )
     return root
 
 
@@ -210,7 +223,9 @@ def test_an_open_exam_is_a_sealed_draft_and_submitting_writes_one_answer_per_que
     assert exams.export_answers_csv(out) == 4  # three exam questions and one study answer
     table = list(csv.DictReader(out.open()))
     assert [(r["mode"], r["question_id"], r["chosen"], r["score"]) for r in table[:3]] == [
-        ("exam", "q1", "A", "1.0"), ("exam", "q2", "A B", "1.0"), ("exam", "q3", "", "0.0"),
+        ("exam", "q1", "A", "1.0"),
+        ("exam", "q2", "A B", "1.0"),
+        ("exam", "q3", "", "0.0"),
     ]
     assert table[3]["mode"] == "study"
 
@@ -237,7 +252,9 @@ def test_the_history_formatter_aligns_columns_and_names_every_status(tmp_path: P
     assert rows[2].domains == "Alpha 1/1, Beta 0/1"
     lines = table_lines(rows)
     status_at = lines[0].index("status")
-    assert all(line[status_at:].split()[0] in {"status", "paused", "discarded", "submitted"} for line in lines)
+    assert all(
+        line[status_at:].split()[0] in {"status", "paused", "discarded", "submitted"} for line in lines
+    )
     assert len({line.index(" ", status_at) <= lines[0].index("score") for line in lines}) == 1
 
 
@@ -247,27 +264,47 @@ def test_a_version_2_file_keeps_one_final_answer_per_question_of_a_scored_exam(t
     for number, script in enumerate(MIGRATIONS[:2], start=1):
         db.executescript(script)
         db.execute(f"PRAGMA user_version = {number}")
-    db.execute("INSERT INTO exams(id, bank, question_ids, minutes, pass_percent, started, finished, correct,"
-               " total, percent, passed, timed_out) VALUES (1, 'B', '[\"q1\",\"q2\"]', 5, 50, 1, 2, 1, 2, 50, 1, 0)")
-    db.execute("INSERT INTO exams(id, bank, question_ids, minutes, pass_percent, started) VALUES"
-               " (2, 'B', '[\"q1\"]', 5, 50, 3)")  # still open: its clicks are a draft
-    db.execute("INSERT INTO exams(id, bank, question_ids, minutes, pass_percent, started, finished) VALUES"
-               " (3, 'B', '[\"q1\"]', 5, 50, 4, 5)")  # discarded
-    db.executemany("INSERT INTO exam_items(exam_id, position, question_id, chosen) VALUES (?, ?, ?, ?)",
-                   [(1, 0, "q1", '["A"]'), (1, 1, "q2", "[]"), (2, 0, "q1", '["B"]'), (3, 0, "q1", '["B"]')])
-    clicks = [(1, "q1", '["B"]', 0), (1, "q1", '["A"]', 1), (1, "q2", '["C"]', 0), (1, "q2", "[]", 0),
-              (2, "q1", '["B"]', 0), (3, "q1", '["B"]', 0)]
-    db.executemany("INSERT INTO answers(question_id, chosen, correct, seconds, mode, answered_at, exam_id)"
-                   " VALUES (?, ?, ?, 1, 'exam', 1, ?)", [(q, c, k, e) for e, q, c, k in clicks])
-    db.execute("INSERT INTO answers(question_id, chosen, correct, seconds, mode, answered_at) VALUES"
-               " ('q2', '[\"D\"]', 0, 1, 'study', 1)")
+    db.execute(
+        "INSERT INTO exams(id, bank, question_ids, minutes, pass_percent, started, finished, correct,"
+        " total, percent, passed, timed_out) VALUES (1, 'B', '[\"q1\",\"q2\"]', 5, 50, 1, 2, 1, 2, 50, 1, 0)"
+    )
+    db.execute(
+        "INSERT INTO exams(id, bank, question_ids, minutes, pass_percent, started) VALUES"
+        " (2, 'B', '[\"q1\"]', 5, 50, 3)"
+    )  # still open: its clicks are a draft
+    db.execute(
+        "INSERT INTO exams(id, bank, question_ids, minutes, pass_percent, started, finished) VALUES"
+        " (3, 'B', '[\"q1\"]', 5, 50, 4, 5)"
+    )  # discarded
+    db.executemany(
+        "INSERT INTO exam_items(exam_id, position, question_id, chosen) VALUES (?, ?, ?, ?)",
+        [(1, 0, "q1", '["A"]'), (1, 1, "q2", "[]"), (2, 0, "q1", '["B"]'), (3, 0, "q1", '["B"]')],
+    )
+    clicks = [
+        (1, "q1", '["B"]', 0),
+        (1, "q1", '["A"]', 1),
+        (1, "q2", '["C"]', 0),
+        (1, "q2", "[]", 0),
+        (2, "q1", '["B"]', 0),
+        (3, "q1", '["B"]', 0),
+    ]
+    db.executemany(
+        "INSERT INTO answers(question_id, chosen, correct, seconds, mode, answered_at, exam_id)"
+        " VALUES (?, ?, ?, 1, 'exam', 1, ?)",
+        [(q, c, k, e) for e, q, c, k in clicks],
+    )
+    db.execute(
+        "INSERT INTO answers(question_id, chosen, correct, seconds, mode, answered_at) VALUES"
+        " ('q2', '[\"D\"]', 0, 1, 'study', 1)"
+    )
     db.commit()
     db.close()
 
     store = Store(path)
     assert store.schema_version == len(MIGRATIONS) == 3
     assert [(a.question_id, a.chosen, a.mode) for a in store.answers()] == [
-        ("q1", ("A",), "exam"), ("q2", ("D",), "study"),
+        ("q1", ("A",), "exam"),
+        ("q2", ("D",), "study"),
     ]
     assert {r.id: r.status for r in ExamStore(store).history()} == {1: "submitted", 2: "open", 3: "discarded"}
     scores = store.db.execute("SELECT question_id, score FROM exam_items WHERE exam_id = 1").fetchall()
@@ -293,8 +330,8 @@ def test_the_history_command_names_each_status_with_domain_titles(tmp_path: Path
     assert main(["history", *where]) == 0
     lines = capsys.readouterr().out.splitlines()
     header = next(line for line in lines if line.lstrip().startswith("exam"))
-    table = lines[lines.index(header):]
-    assert [line[header.index("status"):].split()[0] for line in table[1:]] == ["discarded", "submitted"]
+    table = lines[lines.index(header) :]
+    assert [line[header.index("status") :].split()[0] for line in table[1:]] == ["discarded", "submitted"]
     assert "Attention mechanics 1/3" in table[2] and "attention 1/3" not in table[2]
     assert main(["history", "--json", *where]) == 0
     assert [e["status"] for e in json.loads(capsys.readouterr().out)] == ["discarded", "submitted"]

@@ -389,9 +389,13 @@ def test_written_files_fail_only_on_what_gift_cannot_carry(tmp_path: Path) -> No
     assert Path(paths[0]).read_text().startswith("# Imported from GIFT. To do before use:\n# - ")
 
     domains = {q.id: q.domain for q in originals}
-    (root / "bank.yaml").write_text(MANIFEST + "".join(
-        f"  - id: {d}\n    title: {d}\n    weight: 1\n" for d in sorted(set(domains.values()) - {"sequence-models"})
-    ))
+    (root / "bank.yaml").write_text(
+        MANIFEST
+        + "".join(
+            f"  - id: {d}\n    title: {d}\n    weight: 1\n"
+            for d in sorted(set(domains.values()) - {"sequence-models"})
+        )
+    )
     for r in results:
         for x in r.questions:
             x["domain"] = x["domain"] or domains.get(x["id"], "sequence-models")

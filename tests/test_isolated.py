@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pydantic
@@ -28,12 +29,14 @@ def test_an_isolated_run_can_be_cancelled():
 def test_bad_parameters_fail_in_the_caller_and_child_errors_come_back():
     with pytest.raises(pydantic.ValidationError):
         sims.run_isolated("prefill-parallel", {"n": 1})
-    with pytest.raises(sims.SimulationFailed, match="BackendUnavailable|unknown backend"):
+    with pytest.raises(sims.SimulationFailed, match=r"BackendUnavailable|unknown backend"):
         sims.run_isolated("cnn-receptive-field", backend="tpu")
 
 
 def test_the_caller_hears_a_heartbeat_while_the_child_starts(monkeypatch):
-    monkeypatch.setattr(sims.isolated, "HEARTBEAT_S", 0.0)  # every quiet poll: the child takes > 50 ms to import
+    monkeypatch.setattr(
+        sims.isolated, "HEARTBEAT_S", 0.0
+    )  # every quiet poll: the child takes > 50 ms to import
     frames: list[sims.Frame] = []
     sims.run_isolated("cnn-receptive-field", on_frame=frames.append)
     beats = [f for f in frames if f.message.startswith("starting a process of its own (")]
@@ -49,4 +52,4 @@ def test_timing_simulations_report_progress_as_they_time():
         sims.run_simulation(sim_id, on_frame=frames.append)
         progress = [f.progress for f in frames]
         assert len(set(progress)) >= 4, (sim_id, progress)
-        assert max(b - a for a, b in zip(progress, progress[1:], strict=False)) <= 0.5, (sim_id, progress)
+        assert max(b - a for a, b in itertools.pairwise(progress)) <= 0.5, (sim_id, progress)

@@ -59,7 +59,11 @@ def test_a_bank_built_to_carry_cues_gets_a_located_warning_for_each(make_bank) -
     line_of = {n: line for n, line in enumerate(CUED.splitlines(), start=1)}
 
     def at(rule: str) -> list[int]:
-        return [int(re.search(r"cued\.yaml:(\d+):\d+:", f).group(1)) for f in found.get(rule, []) if "cued.yaml" in f]
+        return [
+            int(re.search(r"cued\.yaml:(\d+):\d+:", f).group(1))
+            for f in found.get(rule, [])
+            if "cued.yaml" in f
+        ]
 
     assert at("key-longer") and "answer:" in line_of[at("key-longer")[0]]
     refs = at("option-reference")
@@ -74,13 +78,22 @@ def test_a_bank_built_to_carry_cues_gets_a_located_warning_for_each(make_bank) -
 def test_every_cue_rule_says_how_to_fix_it() -> None:
     q = Question.model_validate(__import__("yaml").safe_load(CUED))
     rules = {rule: message for _, rule, message in item_warnings(q)}
-    assert set(rules) >= {"key-longer", "option-reference", "all-none-above", "key-violates", "negative-prompt"}
+    assert set(rules) >= {
+        "key-longer",
+        "option-reference",
+        "all-none-above",
+        "key-violates",
+        "negative-prompt",
+    }
     for message in rules.values():
         assert ":" in message and len(message.split(":", 1)[1].strip()) > 10  # the fix follows the colon
 
 
 def test_a_stated_reason_silences_a_rule_for_that_question(make_bank) -> None:
-    quiet = CUED.replace("answer: A\n", "answer: A\nlint: {ignore: [key-longer, negative-prompt], why: A test of the mechanism.}\n")
+    quiet = CUED.replace(
+        "answer: A\n",
+        "answer: A\nlint: {ignore: [key-longer, negative-prompt], why: A test of the mechanism.}\n",
+    )
     found = findings_by_rule(make_bank({"cued.yaml": quiet}))
     assert "key-longer" not in found and "negative-prompt" not in found and "option-reference" in found
     unreasoned = CUED.replace("answer: A\n", "answer: A\nlint: {ignore: [key-longer]}\n")
@@ -94,22 +107,31 @@ def test_a_requirement_no_option_breaks_is_reported(make_bank) -> None:
 
 
 def test_emphasised_negatives_and_plain_math_pass() -> None:
-    text = (CUED.replace("Which layer is not a good fit?", "Which layer is **NOT** a good fit?")
-            .replace("The answer is (A), as option B shows.", "With softmax(A) the rows sum to 1."))
+    text = CUED.replace("Which layer is not a good fit?", "Which layer is **NOT** a good fit?").replace(
+        "The answer is (A), as option B shows.", "With softmax(A) the rows sum to 1."
+    )
     q = Question.model_validate(__import__("yaml").safe_load(text))
     rules = {rule for _, rule, _ in item_warnings(q)}
     assert "negative-prompt" not in rules
-    assert not any(rule == "option-reference" and where == ("explanation",)
-                   for where, rule, _ in item_warnings(q))
+    assert not any(
+        rule == "option-reference" and where == ("explanation",) for where, rule, _ in item_warnings(q)
+    )
 
 
 def test_the_summary_scores_the_blind_strategies(make_bank, capsys) -> None:
     import yaml
 
-    qs = [Question.model_validate(yaml.safe_load(CUED)),
-          Question.model_validate(yaml.safe_load(TWIN.format(n=1)))]
+    qs = [
+        Question.model_validate(yaml.safe_load(CUED)),
+        Question.model_validate(yaml.safe_load(TWIN.format(n=1))),
+    ]
     summary = bank_summary(qs)
-    assert (summary.longest_strategy, summary.first_strategy, summary.longest_single, summary.single) == (1, 2, 1, 2)
+    assert (summary.longest_strategy, summary.first_strategy, summary.longest_single, summary.single) == (
+        1,
+        2,
+        1,
+        2,
+    )
     assert summary.key_positions == {"A": 2} and summary.length_ratio > 1.5
     assert near_duplicates(qs) == []
     root = make_bank({"cued.yaml": CUED})

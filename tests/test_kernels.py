@@ -160,7 +160,7 @@ def test_streaming_softmax_matches_two_pass(chunk) -> None:
     np.testing.assert_allclose(streaming_softmax(x, np, chunk), softmax(x, np), rtol=1e-12, atol=1e-300)
     ends = [end for end, _, _ in streaming_lse(x, np, chunk)]
     assert ends[-1] == 333 and ends == sorted(ends)
-    _, m, l = list(streaming_lse(x, np, chunk))[-1]
+    _, m, _l = list(streaming_lse(x, np, chunk))[-1]
     np.testing.assert_array_equal(m[:, 0], x.max(axis=1))  # the running max is the max, exactly
 
 

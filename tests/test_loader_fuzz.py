@@ -18,12 +18,39 @@ from .conftest import GOOD_QUESTION
 
 EXAMPLES = int(os.environ.get("QUIZAPP_FUZZ_EXAMPLES", "2000"))
 MANIFEST = Manifest.model_validate({"title": "T", "domains": [{"id": "sequence-models", "title": "S"}]})
-FIELDS = ["id", "title", "domain", "tags", "difficulty", "scenario", "requirements", "prompt", "options",
-          "answer", "explanation", "traps", "in_practice", "references", "sims", "text", "why", "violates", "sim",
-          "params", "label", "anwser", "n", "sigma"]
+FIELDS = [
+    "id",
+    "title",
+    "domain",
+    "tags",
+    "difficulty",
+    "scenario",
+    "requirements",
+    "prompt",
+    "options",
+    "answer",
+    "explanation",
+    "traps",
+    "in_practice",
+    "references",
+    "sims",
+    "text",
+    "why",
+    "violates",
+    "sim",
+    "params",
+    "label",
+    "anwser",
+    "n",
+    "sigma",
+]
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-10, 10**6), st.floats(allow_nan=True), st.text(max_size=20),
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
     st.sampled_from(["A", "B", "C", "rnn-gradient-decay", "sequence-models", "", "x" * 300]),
 )
 structures = st.recursive(
@@ -45,7 +72,9 @@ def check_file(tmp: Path, content: bytes) -> list[Problem]:
     return collector.problems
 
 
-fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+fuzz = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @fuzz
@@ -60,13 +89,17 @@ def test_arbitrary_structures_only_yield_problems(tmp_path, data):
     check_file(tmp_path, yaml.safe_dump(data, allow_unicode=True).encode("utf-8", "surrogatepass"))
 
 
-@settings(max_examples=EXAMPLES // 4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES // 4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(cut=st.integers(0, len(GOOD_QUESTION)), junk=st.text(max_size=5))
 def test_damaged_good_question_only_yields_problems(tmp_path, cut, junk):
     check_file(tmp_path, (GOOD_QUESTION[:cut] + junk + GOOD_QUESTION[cut:]).encode("utf-8", "surrogatepass"))
 
 
 def test_whole_bank_load_never_raises_on_garbage(make_bank):
-    root = make_bank({"a.yaml": b"\x00\x01\xff", "b.yaml": "{{{{", "c.yml": "- - - -\n", "d/e.yaml": "? [a]\n: b\n"})
+    root = make_bank(
+        {"a.yaml": b"\x00\x01\xff", "b.yaml": "{{{{", "c.yml": "- - - -\n", "d/e.yaml": "? [a]\n: b\n"}
+    )
     result = load_bank(root)
     assert result.bank is not None and len(result.bank.skipped) == 4 and result.bank.questions == []

@@ -11,7 +11,9 @@ from .conftest import ROOT
 
 
 def test_the_package_declares_posix_only() -> None:
-    classifiers = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["classifiers"]
+    classifiers = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "classifiers"
+    ]
     systems = [c for c in classifiers if c.startswith("Operating System ::")]
     assert "Operating System :: POSIX" in systems
     assert not [c for c in systems if "Windows" in c or "OS Independent" in c]

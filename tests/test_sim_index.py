@@ -49,13 +49,20 @@ def _trials(spec: dict) -> list[object]:
 @pytest.mark.parametrize("sim_id", sim_index.ids())
 def test_links_are_checked_as_the_real_params_check_them(sim_id: str) -> None:
     real = type(sims.get(sim_id)).Params
-    if sim_index.index()[sim_id]["cross_checks"]:  # fields checked against each other: only the real one knows
+    if sim_index.index()[sim_id][
+        "cross_checks"
+    ]:  # fields checked against each other: only the real one knows
         assert sim_index.params_model(sim_id) is real
         return
     rebuilt = sim_index.params_model(sim_id)
     assert rebuilt is not real and list(rebuilt.model_fields) == list(real.model_fields)
     simulation = sims.get(sim_id)
-    settings = [{}, dict(simulation.counter), *(dict(p.params) for p in simulation.probes), {"no_such_key": 1}]
+    settings = [
+        {},
+        dict(simulation.counter),
+        *(dict(p.params) for p in simulation.probes),
+        {"no_such_key": 1},
+    ]
     for name, spec in sim_index.index()[sim_id]["params"].items():
         settings += [{name: value} for value in _trials(spec)]
     for params in settings:

@@ -129,7 +129,9 @@ def test_run_is_measure_then_decide(sim_id, default_runs):
     assert [f.measured is not None for f in frames] == [False] * (len(frames) - 1) + [True]
     measured = dict(frames[-1].measured)
     decided = dict(result.verdict.measured)
-    assert {k: decided.get(k) for k in measured} == measured, "decide returns the measured numbers in its verdict"
+    assert {k: decided.get(k) for k in measured} == measured, (
+        "decide returns the measured numbers in its verdict"
+    )
     again = sim.decide(measured, sim.params())
     assert (again.holds, again.summary) == (result.verdict.holds, result.verdict.summary), "decide is pure"
     source = inspect.getsource(type(sim).decide)
@@ -144,7 +146,9 @@ def test_probe_gives_the_predicted_verdict(sim_id, index):
     probe = probes[index]
     assert probe.why.strip()
     sim = sims.get(sim_id)
-    assert sim.params(probe.params) not in (sim.params(), sim.params(counter=True)), "a probe is a third setting"
+    assert sim.params(probe.params) not in (sim.params(), sim.params(counter=True)), (
+        "a probe is a third setting"
+    )
     result = run_simulation(sim_id, dict(probe.params))
     assert result.verdict.holds is probe.holds, f"{probe.why} -- {result.verdict.summary}"
 
@@ -211,7 +215,9 @@ def test_run_decides_the_measured_frame_and_passes_progress_through():
     toy = _Toy()
     frames = list(toy.run(toy.params(), None))
     assert [f.message for f in frames] == ["half", "done"]
-    assert frames[0].verdict is None and frames[-1].verdict == sims.Verdict(True, "value 1.0 vs 0.0", {"value": 1.0})
+    assert frames[0].verdict is None and frames[-1].verdict == sims.Verdict(
+        True, "value 1.0 vs 0.0", {"value": 1.0}
+    )
     toy.measured_value = -1.0
     assert not list(toy.run(toy.params(), None))[-1].verdict.holds
 

@@ -48,10 +48,12 @@ def test_backward_pass_matches_finite_differences(scale: str, activation: str) -
 
     for shortcut in (False, True):
         eps = 1e-6
-        grad = np.array([
-            (loss(x0 + eps * e, shortcut) - loss(x0 - eps * e, shortcut)) / (2 * eps)
-            for e in np.eye(n)[:, None, :]
-        ])
+        grad = np.array(
+            [
+                (loss(x0 + eps * e, shortcut) - loss(x0 - eps * e, shortcut)) / (2 * eps)
+                for e in np.eye(n)[:, None, :]
+            ]
+        )
         ratio = input_gradient_ratio(weights, x0, g_out, shortcut, np, scale, activation)
         assert ratio == pytest.approx(np.linalg.norm(grad) / np.linalg.norm(g_out), rel=1e-6)
 

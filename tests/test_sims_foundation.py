@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-
+import numpy as np
 import pydantic
 import pytest
-
-import numpy as np
 
 from sims import run_simulation
 from sims.recurrence import lag_jacobians, rnn_states
@@ -17,7 +15,11 @@ IDS = ["rnn-gradient-decay", "path-length-reachability", "cnn-receptive-field", 
 OUT_OF_BOUNDS = {
     "rnn-gradient-decay": [{"steps": 1}, {"steps": 10_000}, {"sigma": 0.0}, {"hidden": 100_000}],
     "path-length-reachability": [
-        {"n_max": 1}, {"n_max": 100_000}, {"kernel": 1}, {"n_min": 200, "n_max": 100}, {"points": 0}
+        {"n_max": 1},
+        {"n_max": 100_000},
+        {"kernel": 1},
+        {"n_min": 200, "n_max": 100},
+        {"points": 0},
     ],
     "cnn-receptive-field": [{"layers": 0}, {"kernel": 1}, {"stride": 9}, {"layers": 24, "stride": 3}],
     "fc-flat-sequence": [{"n_min": 0}, {"d": 10_000}, {"n_min": 10, "n_max": 5}, {"unknown": 1}],
@@ -44,9 +46,7 @@ def test_path_length_deterministic() -> None:
 )
 def test_receptive_field_known_values(layers: int, kernel: int, stride: int, expected: int) -> None:
     # stride s: 1 + (k-1)(1 + s + ... + s^(L-1)); e.g. L=3, k=3, s=2 -> 1 + 2*7 = 15.
-    result = run_simulation(
-        "cnn-receptive-field", {"layers": layers, "kernel": kernel, "stride": stride}
-    )
+    result = run_simulation("cnn-receptive-field", {"layers": layers, "kernel": kernel, "stride": stride})
     assert result.verdict.measured["measured_at_L"] == expected
     # Every position in the span influences the unit unless the stride outruns the kernel.
     influencing = result.verdict.measured["influencing_at_L"]
@@ -62,7 +62,9 @@ def test_path_length_known_values(n: int, kernel: int, rnn: int, conv: int, dila
     result = run_simulation("path-length-reachability", {"n_min": n, "n_max": n, "kernel": kernel})
     m = result.verdict.measured
     assert (m["rnn_layers_at_n_max"], m["conv_layers_at_n_max"], m["dilated_layers_at_n_max"]) == (
-        rnn, conv, dilated
+        rnn,
+        conv,
+        dilated,
     )
     assert m["attention_layers_at_n_max"] == 1
     assert m["formula_mismatches"] == 0
@@ -128,13 +130,13 @@ def test_rnn_jacobians_match_finite_differences() -> None:
 
     def h_T_from(k: int, h: np.ndarray) -> np.ndarray:
         # h is h_(T-k); steps T-k+1..T read inputs x[T-k..T-1]
-        return rnn_states(w, u, x[t_max - k:], h, np)[-1]
+        return rnn_states(w, u, x[t_max - k :], h, np)[-1]
 
     for k, jac in enumerate(lag_jacobians(w, states, np), start=1):
         start = states[t_max - k - 1] if k < t_max else np.zeros(n)  # h_(T-k); h_0 = 0
-        numeric = np.column_stack([
-            (h_T_from(k, start + eps * e) - h_T_from(k, start - eps * e)) / (2 * eps) for e in np.eye(n)
-        ])
+        numeric = np.column_stack(
+            [(h_T_from(k, start + eps * e) - h_T_from(k, start - eps * e)) / (2 * eps) for e in np.eye(n)]
+        )
         np.testing.assert_allclose(jac, numeric, rtol=1e-6, atol=1e-9)
 
 

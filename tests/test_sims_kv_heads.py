@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-
 import numpy as np
 import pydantic
 import pytest
@@ -21,11 +20,23 @@ GIB = 2**30
 
 OUT_OF_BOUNDS = {
     "kv-cache-sizing": [
-        {"model": "llama-4"}, {"tokens": 0}, {"tokens": 1 << 21}, {"batch": 0}, {"dtype": "float64"},
-        {"check": "speed"}, {"model": "custom", "query_heads": 32, "kv_heads": 5}, {"model": "custom", "head_dim": 1024}, {"model": "custom", "layers": 0},
+        {"model": "llama-4"},
+        {"tokens": 0},
+        {"tokens": 1 << 21},
+        {"batch": 0},
+        {"dtype": "float64"},
+        {"check": "speed"},
+        {"model": "custom", "query_heads": 32, "kv_heads": 5},
+        {"model": "custom", "head_dim": 1024},
+        {"model": "custom", "layers": 0},
     ],
     "gqa-interpolation": [
-        {"heads": 6}, {"heads": 1}, {"heads": 128}, {"head_spread": -0.1}, {"n": 1}, {"d": 10_000},
+        {"heads": 6},
+        {"heads": 1},
+        {"heads": 128},
+        {"head_spread": -0.1},
+        {"n": 1},
+        {"d": 10_000},
     ],
 }
 
@@ -69,8 +80,14 @@ def test_llama_2_70b_bytes_exact() -> None:
         {"tokens": 1, "batch": 1},
         {"tokens": 4097, "batch": 3, "dtype": "float32"},
         {"tokens": 999, "dtype": "int8"},
-        {"model": "custom", "layers": 128, "query_heads": 128, "kv_heads": 128, "head_dim": 256,
-         "dtype": "float32"},
+        {
+            "model": "custom",
+            "layers": 128,
+            "query_heads": 128,
+            "kv_heads": 128,
+            "head_dim": 256,
+            "dtype": "float32",
+        },
     ],
 )
 def test_formula_matches_allocation_everywhere(overrides: dict) -> None:
@@ -114,7 +131,9 @@ def test_pool_heads_known_values() -> None:
 @pytest.mark.parametrize("heads", [2, 8, 32])
 @pytest.mark.parametrize("spread", [0.5, 1.0])
 def test_gqa_exact_at_h_and_rising(seed: int, heads: int, spread: float) -> None:
-    result = run_simulation("gqa-interpolation", {"seed": seed, "heads": heads, "n": 32, "head_spread": spread})
+    result = run_simulation(
+        "gqa-interpolation", {"seed": seed, "heads": heads, "n": 32, "head_spread": spread}
+    )
     m = result.verdict.measured
     assert m["error_at_g_h"] == 0.0
     assert result.verdict.holds, result.verdict.summary
@@ -140,7 +159,9 @@ def test_rank_correlation_known_values() -> None:
     assert rank_correlation(x, x**3) == pytest.approx(1.0)
     assert rank_correlation(x, -x) == pytest.approx(-1.0)
     assert rank_correlation(x, np.zeros(5)) == 0.0
-    assert rank_correlation(x, np.array([0.0, 1.0, 1.0, 2.0, 3.0])) == pytest.approx(9.5 / math.sqrt(95))  # ranks 0, 1.5, 1.5, 3, 4
+    assert rank_correlation(x, np.array([0.0, 1.0, 1.0, 2.0, 3.0])) == pytest.approx(
+        9.5 / math.sqrt(95)
+    )  # ranks 0, 1.5, 1.5, 3, 4
 
 
 def test_expanded_cache_saves_nothing() -> None:

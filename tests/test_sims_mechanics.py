@@ -22,15 +22,31 @@ SEEDED = ["scaled-dot-variance", "multihead-vs-single"]
 
 OUT_OF_BOUNDS = {
     "scaled-dot-variance": [
-        {"d_min": 0}, {"d_max": 2048}, {"d_min": 8, "d_max": 4}, {"n_keys": 1},
-        {"rows": 2048, "n_keys": 256, "d_max": 1024}, {"points": 0}, {"unknown": 1},
+        {"d_min": 0},
+        {"d_max": 2048},
+        {"d_min": 8, "d_max": 4},
+        {"n_keys": 1},
+        {"rows": 2048, "n_keys": 256, "d_max": 1024},
+        {"points": 0},
+        {"unknown": 1},
     ],
     "softmax-dilution": [
-        {"margin": -1.0}, {"margin": 31.0}, {"margin_growth": "sqrt_n"}, {"n_min": 1},
-        {"n_max": 1 << 23}, {"n_min": 100, "n_max": 10}, {"points": 3},
+        {"margin": -1.0},
+        {"margin": 31.0},
+        {"margin_growth": "sqrt_n"},
+        {"n_min": 1},
+        {"n_max": 1 << 23},
+        {"n_min": 100, "n_max": 10},
+        {"points": 3},
     ],
     "multihead-vs-single": [
-        {"n": 3}, {"n": 129}, {"d": 0}, {"d": 17}, {"target": "next"}, {"rounds": 0}, {"steps": 101},
+        {"n": 3},
+        {"n": 129},
+        {"d": 0},
+        {"d": 17},
+        {"target": "next"},
+        {"rounds": 0},
+        {"steps": 101},
     ],
 }
 

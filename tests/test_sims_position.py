@@ -17,23 +17,47 @@ from sims.encodings import rope_rotate, shift_matrix, sinusoidal_table
 from sims.symmetry import count_distinct_rows
 
 IDS = [
-    "permutation-equivariance", "sinusoidal-pe-linear-shift", "rope-relative-score", "causal-mask-position"
+    "permutation-equivariance",
+    "sinusoidal-pe-linear-shift",
+    "rope-relative-score",
+    "causal-mask-position",
 ]
 
 OUT_OF_BOUNDS = {
     "permutation-equivariance": [
-        {"n": 1}, {"n": 257}, {"d": 0}, {"positional": "learned"}, {"trials": 0}, {"trials": 33},
+        {"n": 1},
+        {"n": 257},
+        {"d": 0},
+        {"positional": "learned"},
+        {"trials": 0},
+        {"trials": 33},
         {"seed": -1},
     ],
     "sinusoidal-pe-linear-shift": [
-        {"d": 3}, {"d": 258}, {"positions": 8}, {"max_shift": 0}, {"table": "rope"}, {"base": 1.0},
+        {"d": 3},
+        {"d": 258},
+        {"positions": 8},
+        {"max_shift": 0},
+        {"table": "rope"},
+        {"base": 1.0},
         {"positions": 100, "max_shift": 90},
     ],
     "rope-relative-score": [
-        {"d": 5}, {"d": 0}, {"positions": 1}, {"positions": 513}, {"encoding": "alibi"}, {"base": 1e7},
+        {"d": 5},
+        {"d": 0},
+        {"positions": 1},
+        {"positions": 513},
+        {"encoding": "alibi"},
+        {"base": 1e7},
     ],
     "causal-mask-position": [
-        {"n": 2}, {"n": 1025}, {"d": 0}, {"d": 65}, {"query_scale": -0.1}, {"query_scale": 5.0}, {"x": 1},
+        {"n": 2},
+        {"n": 1025},
+        {"d": 0},
+        {"d": 65},
+        {"query_scale": -0.1},
+        {"query_scale": 5.0},
+        {"x": 1},
     ],
 }
 

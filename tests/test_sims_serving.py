@@ -7,7 +7,6 @@ numbers that do not depend on them.
 
 from __future__ import annotations
 
-
 import pydantic
 import pytest
 
@@ -19,8 +18,14 @@ IDS = ["kv-cache-equivalence", "prefill-parallel", "decode-memory-bound", "seque
 OUT_OF_BOUNDS = {
     "kv-cache-equivalence": [{"n": 4}, {"n": 257}, {"d": 30, "heads": 4}, {"layers": 0}, {"x": 1}],
     "prefill-parallel": [{"n": 8}, {"n": 1024}, {"repeats": 0}, {"repeats": 6}, {"heads": 3}, {"d": 1000}],
-    "decode-memory-bound": [{"d": 128}, {"d": 8192}, {"batch": 0}, {"prefill": 32},
-                            {"d": 4096, "layers": 2}, {"repeats": 100}],
+    "decode-memory-bound": [
+        {"d": 128},
+        {"d": 8192},
+        {"batch": 0},
+        {"prefill": 32},
+        {"d": 4096, "layers": 2},
+        {"repeats": 100},
+    ],
     "sequential-vs-parallel": [{"n": 0}, {"n": 100_000}, {"d": 4}, {"points": 0}, {"repeats": 0}],
 }
 

@@ -3,7 +3,6 @@ and the reach the window arithmetic fixes comes out exactly."""
 
 from __future__ import annotations
 
-
 import numpy as np
 import pydantic
 import pytest
@@ -15,8 +14,14 @@ from sims.window import formula_first_layer, window_layer
 SIM = "sliding-window-reach"
 
 OUT_OF_BOUNDS = [
-    {"window": 1}, {"window": 300_000}, {"layers": 0}, {"layers": 65}, {"n": 1}, {"n": 300_000},
-    {"window": 200, "n": 100}, {"unknown": 1},
+    {"window": 1},
+    {"window": 300_000},
+    {"layers": 0},
+    {"layers": 65},
+    {"n": 1},
+    {"n": 300_000},
+    {"window": 200, "n": 100},
+    {"unknown": 1},
 ]
 
 
@@ -59,7 +64,9 @@ def test_counter_is_a_sequence_shorter_than_the_reach() -> None:
 def test_a_longer_sequence_than_one_window_is_cut_after_a_few_layers() -> None:
     # n = 16,384: the end is reached after ceil(16383/4095) = 5 layers, the other 27 add no reach.
     m = run_simulation(SIM, {"n": 16384}).verdict.measured
-    assert m["reach_after_L"] == 16383 and m["layers_to_reach_end_measured"] == 5 and m["layers_matching"] == 4
+    assert (
+        m["reach_after_L"] == 16383 and m["layers_to_reach_end_measured"] == 5 and m["layers_matching"] == 4
+    )
 
 
 def test_full_attention_reaches_everything_in_one_layer() -> None:

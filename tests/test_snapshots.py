@@ -70,7 +70,9 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     was = os.environ.get("TZ")
     os.environ["TZ"] = "UTC"
     time.tzset()
-    monkeypatch.setattr(quizapp.study.session, "random", SimpleNamespace(Random=lambda: random.Random(SHUFFLE_SEED)))
+    monkeypatch.setattr(
+        quizapp.study.session, "random", SimpleNamespace(Random=lambda: random.Random(SHUFFLE_SEED))
+    )
     monkeypatch.setattr(sims.runner, "time", SimpleNamespace(perf_counter=lambda: 0.0))
     for name in ("NO_COLOR", "QUIZAPP_BACKEND"):  # the colours, and the backend a run names
         monkeypatch.delenv(name, raising=False)
@@ -209,11 +211,13 @@ def test_skipped_files_dialog(
 ) -> None:
     from .conftest import GOOD_QUESTION
 
-    bank = make_bank({
-        "good.yaml": GOOD_QUESTION,
-        "broken/no-answer.yaml": GOOD_QUESTION.replace("answer: B\n", ""),
-        "broken/not-yaml.yaml": "id: [unclosed\n",
-    })
+    bank = make_bank(
+        {
+            "good.yaml": GOOD_QUESTION,
+            "broken/no-answer.yaml": GOOD_QUESTION.replace("answer: B\n", ""),
+            "broken/not-yaml.yaml": "id: [unclosed\n",
+        }
+    )
     monkeypatch.chdir(bank.parent)  # the problems name their files as given: bank/broken/..., not /tmp/...
     assert snap_compare(app_for(Path(bank.name), data_dir), run_before=press("p"))
 
@@ -282,7 +286,9 @@ def test_exam_results(snap_compare: Snap, data_dir: Path, size: tuple[int, int])
 @pytest.mark.parametrize("size", BOTH)
 def test_exam_review(snap_compare: Snap, data_dir: Path, size: tuple[int, int]) -> None:
     """The review of question 1 (right, and marked) from the results."""
-    assert snap_compare(exam_app(data_dir), terminal_size=size, run_before=then(exam_submitted, press("enter")))
+    assert snap_compare(
+        exam_app(data_dir), terminal_size=size, run_before=then(exam_submitted, press("enter"))
+    )
 
 
 def stored_exams(bank_dir: Path, data_dir: Path) -> None:

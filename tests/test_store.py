@@ -16,7 +16,12 @@ def test_answer_is_on_disk_before_record_returns(tmp_path):
     store.record_answer("q1", ["B"], False, 3.5, session_id=session)
     other = Store.in_dir(tmp_path)  # a second connection sees it: it was committed
     [answer] = other.answers()
-    assert (answer.question_id, answer.chosen, answer.correct, answer.session_id) == ("q1", ("B",), False, session)
+    assert (answer.question_id, answer.chosen, answer.correct, answer.session_id) == (
+        "q1",
+        ("B",),
+        False,
+        session,
+    )
 
 
 def test_progress_per_question(tmp_path):
@@ -109,13 +114,18 @@ def test_a_version_1_file_holding_answers_upgrades_and_keeps_them(tmp_path):
     db = sqlite3.connect(path)
     db.executescript(MIGRATIONS[0])  # the file as version 1 wrote it
     db.execute("PRAGMA user_version = 1")
-    db.executemany("INSERT INTO sessions(id, mode, bank, started, ended) VALUES (?, ?, 'Bank', ?, ?)",
-                   [(1, "study", 10.0, 20.0), (2, "missed", 30.0, None)])
+    db.executemany(
+        "INSERT INTO sessions(id, mode, bank, started, ended) VALUES (?, ?, 'Bank', ?, ?)",
+        [(1, "study", 10.0, 20.0), (2, "missed", 30.0, None)],
+    )
     db.executemany(
         "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(1, "q1", '["A"]', 0, 4.0, "study", 11.0), (1, "q2", '["B", "C"]', 1, 6.5, "study", 12.0),
-         (2, "q1", '["B"]', 1, 2.0, "missed", 31.0)],
+        [
+            (1, "q1", '["A"]', 0, 4.0, "study", 11.0),
+            (1, "q2", '["B", "C"]', 1, 6.5, "study", 12.0),
+            (2, "q1", '["B"]', 1, 2.0, "missed", 31.0),
+        ],
     )
     db.commit()
     db.close()
@@ -124,7 +134,8 @@ def test_a_version_1_file_holding_answers_upgrades_and_keeps_them(tmp_path):
     assert store.schema_version == len(MIGRATIONS)
     kept = [(a.session_id, a.question_id, a.chosen, a.correct, a.seconds, a.mode) for a in store.answers()]
     assert kept == [
-        (1, "q1", ("A",), False, 4.0, "study"), (1, "q2", ("B", "C"), True, 6.5, "study"),
+        (1, "q1", ("A",), False, 4.0, "study"),
+        (1, "q2", ("B", "C"), True, 6.5, "study"),
         (2, "q1", ("B",), True, 2.0, "missed"),
     ]
     sessions = store.query("SELECT id, mode, ended FROM sessions ORDER BY id")

@@ -221,7 +221,9 @@ async def test_study_flow_wrong_answer_feedback_store_and_simulation(data_dir: P
         await pilot.press("c")  # the counter setting: the verdict flips
         await wait_for_workers(pilot)
         assert "✗ claim does not hold" in text_of(sim_screen.query_one("#sim-verdict"))
-        assert "question's setting + counter" in text_of(sim_screen.query_one("#sim-verdict"))  # c keeps the link
+        assert "question's setting + counter" in text_of(
+            sim_screen.query_one("#sim-verdict")
+        )  # c keeps the link
 
         await pilot.press("escape")
         assert app.screen is screen
@@ -261,7 +263,10 @@ async def test_choose_two_is_all_or_nothing(data_dir: Path) -> None:
         await pilot.pause()
         assert screen.session.results[-1].correct is False  # half right is wrong
         assert screen.session.results[-1].chosen == {"A", "D"}
-        assert f"Incorrect — the answers are {', '.join(sorted(letter(app, i) for i in 'AC'))}" in screen_text(app)
+        assert (
+            f"Incorrect — the answers are {', '.join(sorted(letter(app, i) for i in 'AC'))}"
+            in screen_text(app)
+        )
 
         # the summary at the end offers a retake of the wrong one, and goes home
         await pilot.press("n")

@@ -98,7 +98,7 @@ async def test_the_verdict_is_on_screen_after_a_wrong_pick_at_80x24(tmp_path: Pa
         for _ in range(6):  # several questions, each answered with its last option shown
             shown = screen.session.shown
             wrong = [i for i in shown.order if i not in shown.question.answers]
-            picks = wrong[-len(shown.question.answers):]
+            picks = wrong[-len(shown.question.answers) :]
             await pilot.press(*keys(app, *picks))
             await pilot.press("enter")
             await pilot.pause()
@@ -112,7 +112,11 @@ async def test_the_verdict_is_on_screen_after_a_wrong_pick_at_80x24(tmp_path: Pa
 async def test_the_review_opens_on_its_verdict_at_80x24_with_partial_credit(tmp_path: Path) -> None:
     bank = tmp_path / "bank"
     bank.mkdir()
-    manifest = (EXAM_BANK / "bank.yaml").read_text().replace("pass_percent: 60", "pass_percent: 60\n  scoring: partial")
+    manifest = (
+        (EXAM_BANK / "bank.yaml")
+        .read_text()
+        .replace("pass_percent: 60", "pass_percent: 60\n  scoring: partial")
+    )
     (bank / "bank.yaml").write_text(manifest)
     for sub in ("attention", "serving"):
         (bank / sub).mkdir()

@@ -384,7 +384,9 @@ class Slow(sims.Simulation):
             yield sims.Frame(i / steps, f"step {i}", (sims.Series.of("waiting", [0, 1], [1.0, 2.0]),))
             if params.wait:
                 time.sleep(0.01)
-        yield sims.Frame(1.0, "done", (sims.Series.of("finished", [0, 1], [3.0, 4.0]),), measured={"steps": steps})
+        yield sims.Frame(
+            1.0, "done", (sims.Series.of("finished", [0, 1], [3.0, 4.0]),), measured={"steps": steps}
+        )
 
     def decide(self, measured: Any, params: Any) -> sims.Verdict:
         return sims.Verdict(measured["steps"] == 1, "finished at once", dict(measured))

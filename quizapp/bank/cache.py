@@ -59,11 +59,13 @@ def _manifest(data: dict[str, Any]) -> Manifest:
     """The manifest from its cached dump, which was validated before it was written: rebuilt without
     validating again, because a model's first validation builds its validator, and that (with
     pydantic's plugin lookup) cost more than the rest of opening a cached bank."""
-    return Manifest.model_construct(**{
-        **data,
-        "exam": ExamSettings.model_construct(**data["exam"]),
-        "domains": [Domain.model_construct(**domain) for domain in data["domains"]],
-    })
+    return Manifest.model_construct(
+        **{
+            **data,
+            "exam": ExamSettings.model_construct(**data["exam"]),
+            "domains": [Domain.model_construct(**domain) for domain in data["domains"]],
+        }
+    )
 
 
 def _unpack(root: Path, payload: Any) -> LoadResult:

@@ -54,7 +54,10 @@ def _model_at(model: type[BaseModel], where: Path_) -> type[BaseModel] | None:
     for part in where:
         if isinstance(part, int):
             continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
+        if (
+            not (isinstance(current, type) and issubclass(current, BaseModel))
+            or part not in current.model_fields
+        ):
             return None
         current = _inner_model(current.model_fields[part].annotation)
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
@@ -78,14 +81,18 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Path_, tuple[Any, ...]]
     where: list[str | int] = []
     for i, part in enumerate(loc):
         node = walk(data, where)
-        fits = (isinstance(node, dict) and isinstance(part, str)) or (isinstance(node, list) and isinstance(part, int))
+        fits = (isinstance(node, dict) and isinstance(part, str)) or (
+            isinstance(node, list) and isinstance(part, int)
+        )
         if not fits:
             return tuple(where), loc[i:]
         where.append(part)
     return tuple(where), ()
 
 
-def problems_from(error: ValidationError, doc: Document, base: Path_, model: type[BaseModel]) -> list[Problem]:
+def problems_from(
+    error: ValidationError, doc: Document, base: Path_, model: type[BaseModel]
+) -> list[Problem]:
     """Located problems for a model validated from the data at ``base`` in ``doc``."""
     data = walk(doc.data, base)
     problems: list[Problem] = []
@@ -103,7 +110,13 @@ def problems_from(error: ValidationError, doc: Document, base: Path_, model: typ
 
 
 def _translate(
-    err: Any, kind: str, rest: tuple[Any, ...], doc: Document, base: Path_, where: Path_, model: type[BaseModel]
+    err: Any,
+    kind: str,
+    rest: tuple[Any, ...],
+    doc: Document,
+    base: Path_,
+    where: Path_,
+    model: type[BaseModel],
 ) -> Problem:
     """One pydantic error as a problem with a rule name and a plain message."""
     full = base + where
@@ -116,20 +129,30 @@ def _translate(
         return doc.problem(base + parent, rule, f"missing required field '{field}'{owner}")
     if kind == "extra_forbidden":
         key = where[-1] if where else "?"
-        owner = _model_at(model, where[:-1])
-        fields = list(owner.model_fields) if owner else []
+        holder = _model_at(model, where[:-1])
+        fields = list(holder.model_fields) if holder else []
         close = difflib.get_close_matches(str(key), fields, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(fields)})" if fields else ""
+        hint = (
+            f" (did you mean '{close[0]}'?)"
+            if close
+            else f" (known keys: {', '.join(fields)})"
+            if fields
+            else ""
+        )
         return doc.problem(full, "unknown-key", f"unknown key '{key}'{hint}", key=True)
     if kind in _RANGE_WORDS:
         bound_key, words = _RANGE_WORDS[kind]
-        return doc.problem(full, "out-of-range", f"'{name}' must be {words} {err['ctx'][bound_key]}, got {got!r}")
+        return doc.problem(
+            full, "out-of-range", f"'{name}' must be {words} {err['ctx'][bound_key]}, got {got!r}"
+        )
     if kind in ("too_short", "too_long"):
         if where == ("options",):
             count = len(got) if isinstance(got, list) else "?"
             return doc.problem(full, "option-count", f"a question needs 2 to 8 options, got {count}")
         ctx = err.get("ctx", {})
-        bound = f"at least {ctx.get('min_length')}" if kind == "too_short" else f"at most {ctx.get('max_length')}"
+        bound = (
+            f"at least {ctx.get('min_length')}" if kind == "too_short" else f"at most {ctx.get('max_length')}"
+        )
         return doc.problem(full, "out-of-range", f"'{name}' needs {bound} items")
     if kind == "control_character":
         return doc.problem(full, "control-character", f"'{name}' {err['msg']}")
@@ -137,12 +160,16 @@ def _translate(
         hint = _PATTERN_HINTS.get(err.get("ctx", {}).get("pattern", ""), "it has the wrong form")
         return doc.problem(full, "wrong-value", f"'{name}' is {_short(got)}: {hint}")
     if kind == "string_too_long":
-        return doc.problem(full, "out-of-range", f"'{name}' must be at most {err['ctx']['max_length']} characters")
+        return doc.problem(
+            full, "out-of-range", f"'{name}' must be at most {err['ctx']['max_length']} characters"
+        )
     if kind == "string_too_short":
         return doc.problem(full, "wrong-value", f"'{name}' is empty: fill it in")
     if rest and where and where[-1] == "answer":
         return doc.problem(
-            full, "wrong-type", f"'answer' must be an option id or a list of ids, got {_short(got)} (quote ids like \"1\")"
+            full,
+            "wrong-type",
+            f"'answer' must be an option id or a list of ids, got {_short(got)} (quote ids like \"1\")",
         )
     if kind in _TYPE_WORDS:
         return doc.problem(full, "wrong-type", f"'{name}' should be {_TYPE_WORDS[kind]}, got {_kind_of(got)}")

@@ -35,4 +35,3 @@ def stamped_files(folder: Path) -> list[tuple[Path, os.stat_result]]:
                     found.append((Path(entry.path), entry.stat()))
     found.sort(key=lambda item: item[0])
     return found
-

@@ -10,6 +10,7 @@ import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -55,7 +56,9 @@ def read_manifest(path: Path, display: str | None = None) -> tuple[Manifest | No
     ids = [d.id for d in manifest.domains]
     for i, did in enumerate(ids):
         if did in ids[:i]:
-            problems.append(doc.problem(("domains", i, "id"), "duplicate-domain", f"domain id '{did}' is used twice"))
+            problems.append(
+                doc.problem(("domains", i, "id"), "duplicate-domain", f"domain id '{did}' is used twice")
+            )
     return (None if problems else manifest), problems
 
 
@@ -65,7 +68,7 @@ class _Collector:
     def __init__(self, manifest: Manifest | None) -> None:
         self.manifest = manifest
         self.questions: list[Question] = []
-        self.raw: list[dict[str, object]] = []
+        self.raw: list[dict[str, Any] | bytes] = []
         self.sources: dict[str, Source] = {}
         self.skipped: dict[str, list[Problem]] = {}
         self.problems: list[Problem] = []
@@ -118,7 +121,9 @@ class _Collector:
     ) -> tuple[Question, dict[str, object], Source] | None:
         data = doc.data if not base else doc.data[base[0]]
         if not isinstance(data, dict):
-            problems.append(doc.problem(base, "not-a-question", "each item of the list must be a question (a mapping)"))
+            problems.append(
+                doc.problem(base, "not-a-question", "each item of the list must be a question (a mapping)")
+            )
             return None
         cross = question_problems(data, doc, base, self.manifest)
         problems.extend(cross)
@@ -134,7 +139,9 @@ class _Collector:
         first = self.seen.get(q.id)
         if first is not None:
             problems.append(
-                doc.problem(base + ("id",), "duplicate-question", f"question id '{q.id}' is already used at {first}")
+                doc.problem(
+                    base + ("id",), "duplicate-question", f"question id '{q.id}' is already used at {first}"
+                )
             )
             return None
         self.seen[q.id] = source
@@ -157,7 +164,9 @@ def load_bank(root: Path | str) -> LoadResult:
 def _load_bank(root: Path) -> LoadResult:
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
-        return LoadResult(None, [Problem(str(manifest_path), 1, 1, "no-manifest", "no bank.yaml in this folder")])
+        return LoadResult(
+            None, [Problem(str(manifest_path), 1, 1, "no-manifest", "no bank.yaml in this folder")]
+        )
     manifest, problems = read_manifest(manifest_path, str(manifest_path))
     collector = _Collector(manifest)
     for path in question_files(root):

@@ -33,7 +33,9 @@ def _no_control(value: str) -> str:
 
 
 Line = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\n]*\S[^\n]*$"), AfterValidator(_no_control)
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=r"^[^\n]*\S[^\n]*$"),
+    AfterValidator(_no_control),
 ]
 Text = Annotated[str, StringConstraints(min_length=1, pattern=r"\S"), AfterValidator(_no_control)]
 Plain = Annotated[str, AfterValidator(_no_control)]
@@ -57,7 +59,9 @@ class SimLink(Strict):
     params: dict[str, Any] = Field(
         default_factory=dict, description="Parameter overrides, checked against the simulation's own."
     )
-    label: Plain | None = Field(default=None, description="What the link says, e.g. 'Watch the gradient vanish'.")
+    label: Plain | None = Field(
+        default=None, description="What the link says, e.g. 'Watch the gradient vanish'."
+    )
 
 
 def _sim_link(value: Any) -> Any:
@@ -94,8 +98,16 @@ class Trap(Strict):
 
 
 LintRule = Literal[
-    "no-simulation", "why-repeats-text", "choose-n", "key-longer", "option-reference", "all-none-above",
-    "key-violates", "requirement-unbroken", "negative-prompt", "near-duplicate",
+    "no-simulation",
+    "why-repeats-text",
+    "choose-n",
+    "key-longer",
+    "option-reference",
+    "all-none-above",
+    "key-violates",
+    "requirement-unbroken",
+    "negative-prompt",
+    "near-duplicate",
 ]
 """The warnings `quizapp lint` gives on one question, each of which a question may silence."""
 
@@ -116,7 +128,9 @@ class Question(Strict):
     tags: list[Slug] = Field(default_factory=list, description="Free tags for filtering study sessions.")
     difficulty: int = Field(default=3, ge=1, le=5, description="1 (recall) .. 5 (expert).")
     scenario: Text = Field(description="The situation, in markdown; $inline$ and $$display$$ math allowed.")
-    requirements: list[Requirement] = Field(default_factory=list, description="The constraints the scenario sets.")
+    requirements: list[Requirement] = Field(
+        default_factory=list, description="The constraints the scenario sets."
+    )
     prompt: Line = Field(description="The line the learner answers.")
     options: list[Option] = Field(min_length=2, max_length=8, description="2 to 8 options.")
     shuffle: bool = Field(
@@ -127,9 +141,13 @@ class Question(Strict):
     answer: OptionId | list[OptionId] = Field(description="One option id, or a list of ids for 'choose N'.")
     explanation: Text = Field(description="The expert's analysis, in markdown.")
     traps: list[Trap] = Field(default_factory=list, description="Misconceptions worth naming.")
-    in_practice: Text | None = Field(default=None, description="How the exam answer meets production reality.")
+    in_practice: Text | None = Field(
+        default=None, description="How the exam answer meets production reality."
+    )
     references: list[Text] = Field(default_factory=list, description="Paper and section/table, or a URL.")
-    sims: list[SimRef] = Field(default_factory=list, description="More simulations for the question as a whole.")
+    sims: list[SimRef] = Field(
+        default_factory=list, description="More simulations for the question as a whole."
+    )
     lint: LintSettings | None = Field(
         default=None, description="Lint warnings silenced on purpose: {ignore: [rule, ...], why: reason}."
     )
@@ -173,7 +191,9 @@ class Question(Strict):
 
     def all_sim_links(self) -> list[SimLink]:
         """Every simulation this question links, options first, without repeats of the same id+params."""
-        links = [o.sim for o in self.options if o.sim] + [t.sim for t in self.traps if t.sim] + list(self.sims)
+        links = (
+            [o.sim for o in self.options if o.sim] + [t.sim for t in self.traps if t.sim] + list(self.sims)
+        )
         seen: set[tuple[str, str]] = set()
         unique = []
         for link in links:

@@ -28,7 +28,9 @@ class Problem:
 def _visible(text: str) -> str:
     """Control characters (other than newline) as Python-style escapes."""
     return "".join(
-        ch.encode("unicode_escape").decode("ascii") if (ord(ch) < 32 and ch != "\n") or 127 <= ord(ch) < 160 else ch
+        ch.encode("unicode_escape").decode("ascii")
+        if (ord(ch) < 32 and ch != "\n") or 127 <= ord(ch) < 160
+        else ch
         for ch in text
     )
 

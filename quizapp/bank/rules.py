@@ -47,7 +47,9 @@ def option_ids(options: Any) -> list[str | None]:
     return ids
 
 
-def question_problems(data: dict[str, Any], doc: Document, base: Path_, manifest: Manifest | None) -> list[Problem]:
+def question_problems(
+    data: dict[str, Any], doc: Document, base: Path_, manifest: Manifest | None
+) -> list[Problem]:
     """Every cross-field problem of the question at ``base`` in ``doc``."""
 
     def at(where: Path_, rule: str, msg: str, key: bool = False) -> Problem:
@@ -59,17 +61,25 @@ def question_problems(data: dict[str, Any], doc: Document, base: Path_, manifest
     for i, oid in enumerate(ids):
         if oid is not None and oid in ids[:i]:
             written = data["options"][i]
-            where: Path_ = ("options", i, "id") if isinstance(written, dict) and "id" in written else ("options", i)
+            where: Path_ = (
+                ("options", i, "id") if isinstance(written, dict) and "id" in written else ("options", i)
+            )
             out.append(at(where, "duplicate-option", f"option id '{oid}' is used twice"))
 
     answer = data.get("answer")
     listed = _strings(answer)
     if known:
-        for i, aid in listed:
-            where = ("answer",) if i is None else ("answer", i)
+        for at_index, aid in listed:
+            where = ("answer",) if at_index is None else ("answer", at_index)
             if aid not in known:
-                out.append(at(where, "unknown-answer", f"answer '{aid}' names no option (options: {', '.join(known)})"))
-            elif i is not None and aid in [a for j, a in listed if j is not None and j < i]:
+                out.append(
+                    at(
+                        where,
+                        "unknown-answer",
+                        f"answer '{aid}' names no option (options: {', '.join(known)})",
+                    )
+                )
+            elif at_index is not None and aid in [a for j, a in listed if j is not None and j < at_index]:
                 out.append(at(where, "duplicate-answer", f"answer '{aid}' is listed twice"))
     if isinstance(answer, list) and not answer:
         out.append(at(("answer",), "unknown-answer", "'answer' is an empty list: name at least one option"))
@@ -78,21 +88,35 @@ def question_problems(data: dict[str, Any], doc: Document, base: Path_, manifest
     req_ids = [rid for _, rid in requirements if isinstance(rid, str)]
     for n, (i, rid) in enumerate(requirements):
         if isinstance(rid, str) and rid in [r for _, r in requirements[:n]]:
-            out.append(at(("requirements", i, "id"), "duplicate-requirement", f"requirement id '{rid}' is used twice"))
+            out.append(
+                at(
+                    ("requirements", i, "id"),
+                    "duplicate-requirement",
+                    f"requirement id '{rid}' is used twice",
+                )
+            )
     for i, option in _items(data.get("options")):
         for j, rid in _strings(option.get("violates")):
             if rid not in req_ids:
-                hint = f" (requirements: {', '.join(req_ids)})" if req_ids else " (the question has no requirements)"
+                hint = (
+                    f" (requirements: {', '.join(req_ids)})"
+                    if req_ids
+                    else " (the question has no requirements)"
+                )
                 where = ("options", i, "violates") + ((j,) if j is not None else ())
                 out.append(at(where, "unknown-requirement", f"'{rid}' names no requirement{hint}"))
 
     domain = data.get("domain")
     if manifest is not None and isinstance(domain, str) and manifest.domain(domain) is None:
         declared = ", ".join(d.id for d in manifest.domains)
-        out.append(at(("domain",), "unknown-domain", f"domain '{domain}' is not declared in bank.yaml ({declared})"))
+        out.append(
+            at(("domain",), "unknown-domain", f"domain '{domain}' is not declared in bank.yaml ({declared})")
+        )
 
     for where, link in sim_links(data):
-        out.extend(sim_link_problems(link, lambda w, r, m, key=False, base=where: at(base + w, r, m, key=key)))
+        out.extend(
+            sim_link_problems(link, lambda w, r, m, key=False, base=where: at(base + w, r, m, key=key))
+        )
     return out
 
 
@@ -100,7 +124,11 @@ def sim_links(data: dict[str, Any]) -> list[tuple[Path_, Any]]:
     """Every simulation link written in a question, with its path (short string form included)."""
     found: list[tuple[Path_, Any]] = []
     for field in ("options", "traps"):
-        found += [((field, i, "sim"), item["sim"]) for i, item in _items(data.get(field)) if item.get("sim") is not None]
+        found += [
+            ((field, i, "sim"), item["sim"])
+            for i, item in _items(data.get(field))
+            if item.get("sim") is not None
+        ]
     links = data.get("sims")
     if isinstance(links, list):
         found += [(("sims", i), link) for i, link in enumerate(links)]
@@ -109,6 +137,8 @@ def sim_links(data: dict[str, Any]) -> list[tuple[Path_, Any]]:
 
 def sim_link_problems(link: Any, at: At) -> list[Problem]:
     """Problems with one simulation link (a string or a mapping): unknown id, or params it refuses."""
+    params: Any
+    where_id: tuple[str, ...]
     if isinstance(link, str):
         sim_id, params, where_id = link, {}, ()
     elif isinstance(link, dict) and isinstance(link.get("id"), str):

@@ -32,7 +32,10 @@ def question_file_schema() -> dict[str, Any]:
         "$id": SCHEMA_ID,
         "title": "quizapp question file",
         "description": "One question, or a list of questions. See the README's 'Writing questions'.",
-        "oneOf": [{"$ref": "#/$defs/Question"}, {"type": "array", "items": {"$ref": "#/$defs/Question"}, "minItems": 1}],
+        "oneOf": [
+            {"$ref": "#/$defs/Question"},
+            {"type": "array", "items": {"$ref": "#/$defs/Question"}, "minItems": 1},
+        ],
         "$defs": defs,
     }
 

@@ -99,7 +99,9 @@ def read_document(path: Path, display: str | None = None) -> Document:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise SourceError(Problem(shown, 1, 1, "unreadable", f"cannot read the file: {exc.strerror}")) from None
+        raise SourceError(
+            Problem(shown, 1, 1, "unreadable", f"cannot read the file: {exc.strerror}")
+        ) from None
     if len(raw) > MAX_BYTES:
         raise SourceError(
             Problem(shown, 1, 1, "file-too-large", f"the file is {len(raw):,} bytes; the limit is 1 MiB")
@@ -116,7 +118,13 @@ def decode(raw: bytes, shown: str) -> str:
         line = before.count(b"\n") + 1
         column = len(before) - (before.rfind(b"\n") + 1) + 1
         raise SourceError(
-            Problem(shown, line, column, "encoding", f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8")
+            Problem(
+                shown,
+                line,
+                column,
+                "encoding",
+                f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8",
+            )
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
 
@@ -140,7 +148,9 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Problem
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     lines = text.splitlines()
     row = lines[line - 1] if 0 < line <= len(lines) else ""
-    if "\t" in row[: len(row) - len(row.lstrip())] or (mark and mark.index < len(text) and text[mark.index] == "\t"):
+    if "\t" in row[: len(row) - len(row.lstrip())] or (
+        mark and mark.index < len(text) and text[mark.index] == "\t"
+    ):
         tab = row.index("\t") + 1 if "\t" in row else column
         return Problem(shown, line, tab, "tab-indent", "a tab is used for indentation; YAML needs spaces")
     what = (exc.problem or "invalid YAML").strip()
@@ -170,7 +180,9 @@ class _Builder:
         self.budget -= 1
         if self.budget < 0:
             raise self.fail(
-                node, "alias-bomb", f"the document expands to more than {MAX_NODES:,} values (aliases?); refused"
+                node,
+                "alias-bomb",
+                f"the document expands to more than {MAX_NODES:,} values (aliases?); refused",
             )
         if isinstance(node, ScalarNode):
             return node.value if node.tag == _STR else self.scalar(node)
@@ -184,7 +196,9 @@ class _Builder:
 
     def unsafe(self, node: Node) -> None:
         """Refuse a tag that asks for anything but plain data; the value reads as nothing."""
-        self.note(node, "unsafe-tag", f"the tag '{node.tag}' is not allowed: question files hold plain data only")
+        self.note(
+            node, "unsafe-tag", f"the tag '{node.tag}' is not allowed: question files hold plain data only"
+        )
 
     def scalar(self, node: ScalarNode) -> Any:
         if node.tag == _STR:  # most scalars in a question file: text as written
@@ -202,7 +216,8 @@ class _Builder:
 
     def mapping(self, node: MappingNode) -> dict[Hashable, Any] | None:
         if node.tag != _MAP:
-            return self.unsafe(node)
+            self.unsafe(node)
+            return None
         result: dict[Hashable, Any] = {}
         first_seen: dict[Hashable, Node] = {}
         build = self.build
@@ -231,14 +246,20 @@ class _Builder:
             else:
                 result[key] = build(value_node)
         if self.budget < 0:
-            raise self.fail(node, "alias-bomb", f"the document expands to more than {MAX_NODES:,} values (aliases?); refused")
+            raise self.fail(
+                node,
+                "alias-bomb",
+                f"the document expands to more than {MAX_NODES:,} values (aliases?); refused",
+            )
         return result
 
 
 def walk(data: Any, where: Sequence[str | int]) -> Any:
     """The value at ``where`` in plain data, or None where the path does not exist."""
     for part in where:
-        if isinstance(data, dict) and part in data:
+        if isinstance(data, dict):
+            if part not in data:
+                return None
             data = data[part]
         elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
             data = data[part]

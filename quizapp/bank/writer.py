@@ -35,7 +35,11 @@ def dump_question(question: Mapping[str, Any]) -> str:
 
 
 def write_files(
-    questions: Sequence[Mapping[str, Any]], outdir: Path, headers: Mapping[str, str], *, overwrite: bool = False
+    questions: Sequence[Mapping[str, Any]],
+    outdir: Path,
+    headers: Mapping[str, str],
+    *,
+    overwrite: bool = False,
 ) -> list[Path]:
     """One ``<id>.yaml`` per question, each starting with its header (comment lines, may be empty).
 

@@ -29,7 +29,6 @@ the YAML ``|`` convention (a multi-line value ends with one newline, a one-line 
 other trailing newlines are kept, but a multi-line value without a final newline gains one).
 """
 
-
 from __future__ import annotations
 
 from .export import export_gift

@@ -54,7 +54,7 @@ def _export_question(q: Question, scoring: Scoring = "all-or-nothing") -> str:
         lines.append(f"// difficulty: {q.difficulty}")
     lines.append("// " + " ".join([f"[id:{q.id}]"] + [f"[tag:{t}]" for t in q.tags]))
     lines += [f"::{_escape(q.title)}::[markdown]{_encode(_question_text(q))}", "{"]
-    for option, oid in zip(q.options, q.option_ids):
+    for option, oid in zip(q.options, q.option_ids, strict=False):
         if option.id is not None:
             lines.append(f"// option-id: {option.id}")
         if option.violates:
@@ -93,5 +93,3 @@ def export_gift(questions: Iterable[Question], manifest: Manifest | None = None)
             chunks.append(f"$CATEGORY: {(found.title if found else domain).replace('/', '//')}")
         chunks.append(_export_question(q, scoring))
     return "\n\n".join(chunks) + "\n"
-
-

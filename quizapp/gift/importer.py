@@ -28,6 +28,7 @@ from .syntax import (
     SLUG,
 )
 
+
 @dataclass
 class ImportResult:
     """Questions read from GIFT as plain dicts, and what the author must add or check."""
@@ -97,7 +98,7 @@ def _split_text(text: str, generic: str) -> tuple[str, list[dict[str, str]], str
                 prompt,
                 ["requirements: the list does not match its marker; kept as text"],
             )
-        reqs = [{"id": r, "text": _settle(t.replace("\n  ", "\n"))} for r, t in zip(ids, items)]
+        reqs = [{"id": r, "text": _settle(t.replace("\n  ", "\n"))} for r, t in zip(ids, items, strict=False)]
         return _settle(head[: m.start()]), reqs, prompt, []
     paras = text.split("\n\n")
     last = paras[-1].strip()
@@ -111,14 +112,14 @@ def _split_text(text: str, generic: str) -> tuple[str, list[dict[str, str]], str
 def _answer(ids: list[str], weights: list[float], single: bool, todo: list[str]) -> str | list[str]:
     """The answer from GIFT weights: ``=`` (or 100 %) when there is an ``=``, else every positive weight."""
     if single:
-        right = [i for i, w in zip(ids, weights) if w >= 100]
-        partial = [i for i, w in zip(ids, weights) if 0 < w < 100]
+        right = [i for i, w in zip(ids, weights, strict=False) if w >= 100]
+        partial = [i for i, w in zip(ids, weights, strict=False) if 0 < w < 100]
         if len(right) > 1:
             todo.append(f"answer: GIFT gives full credit to any one of {', '.join(right)}; now 'choose all'")
         if partial:
             todo.append(f"answer: partial credit for {', '.join(partial)} was dropped (all-or-nothing here)")
         return right[0] if len(right) == 1 else right
-    right = [i for i, w in zip(ids, weights) if w > 0]
+    right = [i for i, w in zip(ids, weights, strict=False) if w > 0]
     credit = [w for w in weights if w > 0]
     if not right:
         todo.append("answer: no option carries credit; name the right one(s)")
@@ -200,7 +201,7 @@ class _Reader:
             todo.append("scenario: the GIFT text was HTML; quizapp reads markdown, so check the formatting")
         metas = [(n, m.group(1), m.group(2).strip()) for n, c in comments if (m := META.match(c))]
         meta = {k: v for _, k, v in reversed(metas)}
-        segments = [(s[m], s[m + 1 : e], line_at[m]) for m, e in zip(marks, marks[1:] + [b])]
+        segments = [(s[m], s[m + 1 : e], line_at[m]) for m, e in zip(marks, marks[1:] + [b], strict=False)]
         options, weights = _options(segments, metas, line_at[open_])
         ids = [o.get("id") or string.ascii_uppercase[i % 26] for i, o in enumerate(options)]
         if len(options) > 8:
@@ -310,7 +311,7 @@ def import_gift(text: str, source: str = "<gift>", manifest: Manifest | None = N
     for chunk in _chunks(text):
         try:
             reader.chunk(chunk)
-        except Exception as exc:  # noqa: BLE001 - one odd question must not lose the rest of the file
+        except Exception as exc:
             reader.note(chunk[0][0], f"skipped: could not read this question ({type(exc).__name__}: {exc})")
     return reader.result
 
@@ -325,5 +326,3 @@ def write_questions(result: ImportResult, outdir: Path, *, overwrite: bool = Fal
         todo = "".join(f"# - {n}\n" for n in result.question_notes.get(q["id"], []))
         headers[q["id"]] = f"# Imported from GIFT. To do before use:\n{todo}" if todo else ""
     return write_files(result.questions, Path(outdir), headers, overwrite=overwrite)
-
-

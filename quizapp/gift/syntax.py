@@ -23,4 +23,3 @@ NOT_CARRIED = (
 # holds, so that str.find sees only the unescaped syntax (Moodle does the same with "&&058;" etc.).
 _HIDE = {c: chr(0xD800 + i) for i, c in enumerate(SPECIAL + "n")}
 _SHOW = str.maketrans({v: ("\n" if k == "n" else k) for k, v in _HIDE.items()})
-

@@ -112,7 +112,9 @@ def check_complete(question: Question, chosen: Iterable[str]) -> None:
     """Refuse (ChoiceRefused) to submit a choice of the wrong size: nothing, or not N on 'choose N'."""
     count, n = len(set(chosen)), needed(question)
     if count == 0:
-        raise ChoiceRefused("Choose an option first." if n == 1 else f"Choose {NUMBER_WORDS.get(n, n)} options first.")
+        raise ChoiceRefused(
+            "Choose an option first." if n == 1 else f"Choose {NUMBER_WORDS.get(n, n)} options first."
+        )
     if count != n:
         raise ChoiceRefused(f"Choose {NUMBER_WORDS.get(n, n)} to submit: {count} of {n} chosen.")
 
@@ -129,7 +131,9 @@ def scoring_rule(scoring: Scoring, n: int | None = None) -> str:
             return f"each right pick earns 1/{n}, each wrong pick costs 1/{n}, never below 0"
         return "'choose N': each right pick earns 1/N, each wrong pick costs 1/N, never below 0"
     if n:
-        return "all or nothing: both picks must be right" if n == 2 else (
-            f"all or nothing: all {NUMBER_WORDS.get(n, n)} picks must be right"
+        return (
+            "all or nothing: both picks must be right"
+            if n == 2
+            else (f"all or nothing: all {NUMBER_WORDS.get(n, n)} picks must be right")
         )
     return "'choose N': all or nothing, every pick must be right"

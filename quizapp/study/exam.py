@@ -273,7 +273,8 @@ class Exam:
     def incomplete(self) -> list[int]:
         """Indexes of 'choose N' questions with some, but fewer than N, options chosen."""
         return [
-            i for i, (q, item) in enumerate(zip(self.questions, self.items, strict=True))
+            i
+            for i, (q, item) in enumerate(zip(self.questions, self.items, strict=True))
             if item.answered and len(item.chosen) < needed(q)
         ]
 

@@ -31,7 +31,9 @@ class NothingChosen(ChoiceRefused):
     """Raised when submitting without choosing an option."""
 
 
-def select(questions: Sequence[Question], domain: str | None = None, tag: str | None = None) -> list[Question]:
+def select(
+    questions: Sequence[Question], domain: str | None = None, tag: str | None = None
+) -> list[Question]:
     """The questions of a domain and/or with a tag, in bank order."""
     return [q for q in questions if (domain is None or q.domain == domain) and (tag is None or tag in q.tags)]
 
@@ -101,7 +103,9 @@ class StudySession:
             raise NothingChosen("Choose an option first.")
         check_complete(self.current, self.selection)
         chosen = frozenset(self.selection)
-        result = AnswerResult(self.current, chosen, self.current.is_correct(chosen), self._clock() - self._shown_at)
+        result = AnswerResult(
+            self.current, chosen, self.current.is_correct(chosen), self._clock() - self._shown_at
+        )
         if self._record is not None:
             self._record(result)  # persisted before the learner sees the verdict
         self.submitted = result

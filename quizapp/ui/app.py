@@ -16,14 +16,14 @@ from textual.widgets import HelpPanel
 
 from ..bank import Bank, LoadResult, Problem, SimLink
 from ..bank.cache import load_bank_cached
+from ..bank.models import Scoring
 from ..exam_store import ExamStore
+from ..exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, plan_exam, resume_exam
 from ..locations import bundled_bank
 from ..locations import data_dir as default_data_dir
 from ..store import Store
-from ..text import clean
 from ..study.session import select
-from ..bank.models import Scoring
-from ..exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, plan_exam, resume_exam
+from ..text import clean
 from .screens.home import HomeScreen
 
 STARTS = ("home", "study", "exam")
@@ -45,8 +45,11 @@ def _terminal_alive() -> bool:
         import termios
     except ImportError:
         return True
+    stdin = sys.__stdin__
+    if stdin is None:
+        return True
     try:
-        termios.tcgetattr(sys.__stdin__.fileno())
+        termios.tcgetattr(stdin.fileno())
     except (OSError, ValueError, AttributeError, termios.error) as exc:
         return not isinstance(exc, termios.error) or exc.args[0] not in (errno.EIO, errno.ENXIO)  # hung up
     return True
@@ -153,7 +156,8 @@ class QuizApp(App[None]):
         if count:
             self.notify(
                 f"{count} question{'s are' if count != 1 else ' is'} in your unfinished exam, so left out"
-                " until it is submitted or discarded.", markup=False,
+                " until it is submitted or discarded.",
+                markup=False,
             )
 
     def study_questions(self, question_ids: list[str], label: str) -> bool:
@@ -168,7 +172,8 @@ class QuizApp(App[None]):
         if not ids:
             why = (
                 "they are all in your unfinished exam: submit or discard it to study them"
-                if any(qid in sealed for qid in question_ids) else "they are no longer in the bank"
+                if any(qid in sealed for qid in question_ids)
+                else "they are no longer in the bank"
             )
             self.notify(f"Nothing to study: {why}.", severity="warning", markup=False)
             return False
@@ -186,7 +191,8 @@ class QuizApp(App[None]):
         if not missed:
             message = (
                 "No missed questions: every question you answered was right the last time."
-                if progress else "No missed questions yet: answer some first (s studies every question)."
+                if progress
+                else "No missed questions yet: answer some first (s studies every question)."
             )
             self.notify(message, markup=False)
             return False
@@ -237,8 +243,12 @@ class QuizApp(App[None]):
         try:
             exam = self.exams.load(exam_id, BankQuestions(self.bank))
         except KeyError:
-            self.notify("This exam cannot be reviewed: it was not submitted, or some of its questions are"
-                        " no longer in the bank.", severity="warning", markup=False)
+            self.notify(
+                "This exam cannot be reviewed: it was not submitted, or some of its questions are"
+                " no longer in the bank.",
+                severity="warning",
+                markup=False,
+            )
             return False
         self.push_screen(ExamResultsScreen(exam))
         return True
@@ -249,15 +259,20 @@ class QuizApp(App[None]):
 
         unfinished = open_exam(self.bank, self.exams) if self.bank else None
         if self.bank is None or unfinished is None:
-            self.notify("There is no unfinished exam to resume.", severity="warning", markup=False,
-                        timeout=10)
+            self.notify(
+                "There is no unfinished exam to resume.", severity="warning", markup=False, timeout=10
+            )
             return False
         try:
             exam = resume_exam(self.bank, self.exams, unfinished.exam_id, self.clock)
         except KeyError:
-            self.notify("The unfinished exam cannot be resumed: some of its questions are no longer in the"
-                        " bank. Press x on the home screen to discard it.", severity="error", markup=False,
-                        timeout=10)
+            self.notify(
+                "The unfinished exam cannot be resumed: some of its questions are no longer in the"
+                " bank. Press x on the home screen to discard it.",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
             return False
         self.push_screen(ExamScreen(exam))
         return True
@@ -311,5 +326,16 @@ def make_app(
     loaded = load_bank_cached(bank_dir, data / "cache")  # a large bank opens from its index
     exam = ExamOptions(questions, minutes, domain, seed)
     study_domain = None if start == "exam" else domain  # `quizapp exam --domain` filters the exam, not study
-    return QuizApp(bank_dir, loaded, store, start=start, domain=study_domain, tag=tag, backend=backend,
-                   exam=exam, resume=resume, clock=clock, wall=wall)
+    return QuizApp(
+        bank_dir,
+        loaded,
+        store,
+        start=start,
+        domain=study_domain,
+        tag=tag,
+        backend=backend,
+        exam=exam,
+        resume=resume,
+        clock=clock,
+        wall=wall,
+    )

@@ -14,12 +14,12 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from ...bank.models import Question
+from ...history import clock_text
 from ...store import StoreError
 from ...study.choice import ChoiceRefused, Shown, check_complete, toggled
 from ...study.exam import Exam
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.exam_grid import QuestionGridDialog
-from ...history import clock_text
 from ..widgets.exam_parts import ExamHeader, QuestionPane
 from ..widgets.options import OptionsView, choice_bindings
 from ..widgets.question_text import ChoiceStatus
@@ -51,7 +51,7 @@ class ExamScreen(Screen[None]):
     AUTO_FOCUS = ""
     """The options take focus without scrolling the scenario out of view."""
 
-    app: QuizApp  # type: ignore[assignment]
+    app: QuizApp
 
     def __init__(self, exam: Exam) -> None:
         super().__init__()

@@ -109,7 +109,7 @@ class ExamResultsScreen(Screen[None]):
         Binding("escape", "home", "Back", id="results.home"),
     ]
 
-    app: QuizApp  # type: ignore[assignment]
+    app: QuizApp
 
     def __init__(self, exam: Exam, *, review: str = "all") -> None:
         super().__init__()

@@ -14,10 +14,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...bank.models import Question
+from ...history import clock_text
 from ...study.choice import Shown
 from ...study.exam import Exam
 from ...study.session import AnswerResult
-from ...history import clock_text
 from ..widgets.exam_grid import MARK_FLAG
 from ..widgets.feedback import FeedbackPanel, banner
 from ..widgets.options import LinkedSimulations, OptionsView
@@ -40,7 +40,7 @@ class ExamReviewScreen(LinkedSimulations, Screen[None]):
 
     AUTO_FOCUS = ""
 
-    app: QuizApp  # type: ignore[assignment]
+    app: QuizApp
 
     def __init__(self, exam: Exam, positions: Sequence[int], start: int = 0, label: str = "all") -> None:
         super().__init__()
@@ -91,7 +91,8 @@ class ExamReviewScreen(LinkedSimulations, Screen[None]):
             with Vertical(id="q-choice"):
                 credit = self.exam.result.scores.get(q.id) if self.exam.result else None
                 yield Static(
-                    banner(result, self.shown, credit), id="q-banner",
+                    banner(result, self.shown, credit),
+                    id="q-banner",
                     classes="-correct" if result.correct else "-wrong",
                 )
                 yield prompt_widget(q)

@@ -12,9 +12,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
-from ...study.choice import scoring_rule
 from ...exams import ExamPlan
 from ...history import clock_text
+from ...study.choice import scoring_rule
 
 if TYPE_CHECKING:
     from ..app import QuizApp
@@ -26,24 +26,45 @@ START = "start"
 def plan_facts(plan: ExamPlan, domains: list[tuple[str, int]]) -> list[tuple[str, Content]]:
     """The facts of a planned exam as (label, text) rows."""
     facts = [
-        ("Exam", Content.assemble(
-            (f"{plan.count} question{'s' if plan.count != 1 else ''}", "bold"), ("  ·  ", "dim"),
-            (f"{clock_text(plan.minutes * 60)} on the clock", "bold"), ("  ·  ", "dim"),
-            (f"pass mark {plan.pass_percent}%", "bold"),
-        )),
+        (
+            "Exam",
+            Content.assemble(
+                (f"{plan.count} question{'s' if plan.count != 1 else ''}", "bold"),
+                ("  ·  ", "dim"),
+                (f"{clock_text(plan.minutes * 60)} on the clock", "bold"),
+                ("  ·  ", "dim"),
+                (f"pass mark {plan.pass_percent}%", "bold"),
+            ),
+        ),
         ("Domains", Content(", ".join(f"{title} {n}" for title, n in domains))),
         ("Scoring", Content(f"one point per question; {scoring_rule(plan.scoring)}")),
-        ("Options", Content.assemble(
-            "shown in a shuffled order fixed by the seed ", (str(plan.seed), "bold"),
-            f"; `quizapp exam --seed {plan.seed}` draws this exam again",
-        )),
-        ("Feedback", Content("none until you submit; answers can change until then, and each is saved the"
-                             " moment you give it")),
-        ("Leaving", Content("esc or q pauses the exam and stops its clock; the results say how often and"
-                            " how long it was paused")),
+        (
+            "Options",
+            Content.assemble(
+                "shown in a shuffled order fixed by the seed ",
+                (str(plan.seed), "bold"),
+                f"; `quizapp exam --seed {plan.seed}` draws this exam again",
+            ),
+        ),
+        (
+            "Feedback",
+            Content(
+                "none until you submit; answers can change until then, and each is saved the"
+                " moment you give it"
+            ),
+        ),
+        (
+            "Leaving",
+            Content(
+                "esc or q pauses the exam and stops its clock; the results say how often and"
+                " how long it was paused"
+            ),
+        ),
     ]
     if plan.note:
-        facts.append(("Note", Content.styled(plan.note[0].upper() + plan.note[1:] + ".", "bold $text-warning")))
+        facts.append(
+            ("Note", Content.styled(plan.note[0].upper() + plan.note[1:] + ".", "bold $text-warning"))
+        )
     return facts
 
 
@@ -55,7 +76,7 @@ class ExamStartScreen(Screen[str | None]):
         Binding("escape", "cancel", "Back", id="exam-start.cancel"),
     ]
 
-    app: QuizApp  # type: ignore[assignment]
+    app: QuizApp
 
     def __init__(self, plan: ExamPlan) -> None:
         super().__init__()
@@ -66,13 +87,16 @@ class ExamStartScreen(Screen[str | None]):
         bank = self.app.bank
         yield Static(
             Content.assemble(("Practice exam", "bold"), ("  ·  ", "dim"), self.app.bank_title),
-            id="start-title", classes="title-bar",
+            id="start-title",
+            classes="title-bar",
         )
         drawn = set(self.plan.question_ids)
         by_domain = bank.ids_by_domain() if bank else {}
         domains = [
-            (d.title, n) for d in (bank.manifest.domains if bank else [])
-            for n in [len(drawn.intersection(by_domain.get(d.id, [])))] if n
+            (d.title, n)
+            for d in (bank.manifest.domains if bank else [])
+            for n in [len(drawn.intersection(by_domain.get(d.id, [])))]
+            if n
         ]
         with VerticalScroll(id="start-body", can_focus=False):
             with Vertical(id="start-facts"):

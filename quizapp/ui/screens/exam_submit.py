@@ -12,11 +12,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...history import clock_text
 from ...study.exam import Exam
 from ...text import plain
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.exam_grid import counts_line
-from ...history import clock_text
 from ..widgets.exam_grid import item_marks
 
 SUBMIT = "submit"
@@ -45,8 +45,11 @@ def item_line(exam: Exam, index: int) -> Content:
 
 def unanswered_question(exam: Exam) -> str:
     """'3 unanswered, 1 incomplete, 2 marked: submit anyway?' (the counts that are not zero)."""
-    counts = [(len(exam.unanswered), "unanswered"), (len(exam.incomplete), "incomplete"),
-              (len(exam.flagged), "marked")]
+    counts = [
+        (len(exam.unanswered), "unanswered"),
+        (len(exam.incomplete), "incomplete"),
+        (len(exam.flagged), "marked"),
+    ]
     return ", ".join(f"{n} {what}" for n, what in counts if n) + ": submit anyway?"
 
 
@@ -111,7 +114,9 @@ class SubmitReviewScreen(ModalScreen[int | str | None]):
                 self.dismiss(SUBMIT)
 
         rule = "Unanswered questions score 0; an incomplete 'choose N' scores " + (
-            "0 (all or nothing)." if self.exam.scoring == "all-or-nothing" else "its right picks less its wrong ones."
+            "0 (all or nothing)."
+            if self.exam.scoring == "all-or-nothing"
+            else "its right picks less its wrong ones."
         )
         dialog = ConfirmDialog(
             unanswered_question(self.exam),

@@ -43,7 +43,7 @@ class HistoryScreen(Screen[None]):
 
     BINDINGS = [Binding("escape", "back", "Back", id="history.back")]
 
-    app: QuizApp  # type: ignore[assignment]
+    app: QuizApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -81,15 +81,22 @@ class HistoryScreen(Screen[None]):
             self.records[str(record.id)] = record
             status_style = {"open": "yellow", "paused": "yellow", "discarded": "dim"}.get(record.status, "")
             table.add_row(
-                Text(row.id, justify="right"), Text(row.date), Text(row.status, style=status_style),
-                Text(row.score), Text(row.result, style=styles.get(row.result, "")), Text(row.time),
-                Text(row.paused), Text(row.domains),
+                Text(row.id, justify="right"),
+                Text(row.date),
+                Text(row.status, style=status_style),
+                Text(row.score),
+                Text(row.result, style=styles.get(row.result, "")),
+                Text(row.time),
+                Text(row.paused),
+                Text(row.domains),
                 key=str(record.id),
             )
         hint = (
             Content.assemble(
-                ("Enter", "bold"), " reopens an exam's results and review (or resumes an unfinished one), ",
-                ("Esc", "bold"), " goes back",
+                ("Enter", "bold"),
+                " reopens an exam's results and review (or resumes an unfinished one), ",
+                ("Esc", "bold"),
+                " goes back",
             )
             if self.records
             else Content("No exams yet: press e on the home screen to take one.")
@@ -106,8 +113,10 @@ class HistoryScreen(Screen[None]):
         elif record.status in ("open", "paused"):
             self.app.resume_exam()
         else:
-            self.notify(f"Exam {record.id} was discarded before it was submitted: it has no score or review.",
-                        markup=False)
+            self.notify(
+                f"Exam {record.id} was discarded before it was submitted: it has no score or review.",
+                markup=False,
+            )
 
     def action_back(self) -> None:
         """Back home."""

@@ -13,10 +13,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ...exams import ExamOptions, OpenExam, open_exam
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.skipped import SkippedDialog
 from ..dialogs.tags import ANY_TAG, TagDialog, tag_counts
-from ...exams import ExamOptions, OpenExam, open_exam
 from ..widgets.prose import literal, markdown
 
 if TYPE_CHECKING:
@@ -33,11 +33,17 @@ def offer_text(unfinished: OpenExam) -> Content:
         return Content.assemble(
             ("An unfinished exam cannot be resumed: ", "bold"),
             f"{count} of its questions {'is' if count == 1 else 'are'} no longer in the bank — ",
-            ("x", "bold"), " discard",
+            ("x", "bold"),
+            " discard",
         )
     return Content.assemble(
-        ("An unfinished exam: ", "bold"), unfinished.summary, " — ",
-        ("r", "bold"), " resume, ", ("x", "bold"), " discard",
+        ("An unfinished exam: ", "bold"),
+        unfinished.summary,
+        " — ",
+        ("r", "bold"),
+        " resume, ",
+        ("x", "bold"),
+        " discard",
     )
 
 
@@ -57,7 +63,7 @@ class HomeScreen(Screen[None]):
         Binding("p", "skipped", "Skipped files", id="home.skipped"),
     ]
 
-    app: QuizApp  # type: ignore[assignment]
+    app: QuizApp
 
     def __init__(self) -> None:
         super().__init__()
@@ -77,9 +83,18 @@ class HomeScreen(Screen[None]):
             yield DataTable(id="domains", cursor_type="row", zebra_stripes=True)
             yield Static(id="filter-line")
             hint = Content.assemble(
-                ("Enter", "bold"), " studies the highlighted row, ", ("s", "bold"), " studies all, ",
-                ("t", "bold"), " a tag, ", ("m", "bold"), " the questions you missed; ", ("e", "bold"),
-                " takes a practice exam, ", ("h", "bold"), " shows your history",
+                ("Enter", "bold"),
+                " studies the highlighted row, ",
+                ("s", "bold"),
+                " studies all, ",
+                ("t", "bold"),
+                " a tag, ",
+                ("m", "bold"),
+                " the questions you missed; ",
+                ("e", "bold"),
+                " takes a practice exam, ",
+                ("h", "bold"),
+                " shows your history",
             )
             yield Static(hint, id="home-hint")
             if bank.skipped:
@@ -131,10 +146,13 @@ class HomeScreen(Screen[None]):
         line = self.query_one("#filter-line", Static)
         line.display = any(parts)
         if any(parts):
-            line.update(Content.assemble(
-                ("Studying only ", "bold"), " and ".join(p for p in parts if p),
-                " — Enter and s use it; t changes the tag",
-            ))
+            line.update(
+                Content.assemble(
+                    ("Studying only ", "bold"),
+                    " and ".join(p for p in parts if p),
+                    " — Enter and s use it; t changes the tag",
+                )
+            )
 
     def fill_domains(self) -> None:
         """One row per domain (and one for all): questions, how many answered, how many last right."""
@@ -217,8 +235,10 @@ class HomeScreen(Screen[None]):
                 self.notify("The unfinished exam was discarded.", markup=False)
 
         detail = f"{unfinished.answered}/{unfinished.total} answered. History keeps it as discarded."
-        self.app.push_screen(ConfirmDialog("Discard the unfinished exam?", detail, yes="Discard", no="Keep",
-                                           default=False), answered)
+        self.app.push_screen(
+            ConfirmDialog("Discard the unfinished exam?", detail, yes="Discard", no="Keep", default=False),
+            answered,
+        )
 
     def action_study(self) -> None:
         """Study every question (within the app's domain/tag filter)."""

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from ..app import QuizApp
 
 
-
 def header(session: StudySession, domain_title: str) -> Content:
     """'1 / 12 · Domain title · difficulty ●●○○○'."""
     q = session.current
@@ -64,7 +63,7 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
     AUTO_FOCUS = ""
     """The options take focus without scrolling the scenario out of view."""
 
-    app: QuizApp  # type: ignore[assignment]
+    app: QuizApp
 
     def __init__(self, questions: Sequence[Question], *, mode: str = "study", label: str = "") -> None:
         super().__init__()
@@ -77,7 +76,11 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
     def _record(self, result: AnswerResult) -> None:
         """Write the answer to disk before the verdict is shown."""
         self.app.store.record_answer(
-            result.question.id, result.chosen, result.correct, result.seconds, mode=self.mode,
+            result.question.id,
+            result.chosen,
+            result.correct,
+            result.seconds,
+            mode=self.mode,
             session_id=self.session_id,
         )
 
@@ -190,7 +193,9 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         (scenario, footer) took most of the time between Enter and the verdict."""
         result = self.session.submitted
         assert result is not None
-        chosen = [i for i, option_id in enumerate(self.session.shown.order) if option_id in self.session.selection]
+        chosen = [
+            i for i, option_id in enumerate(self.session.shown.order) if option_id in self.session.selection
+        ]
         verdict = "-correct" if result.correct else "-wrong"
         with self.app.batch_update():
             await self.query(ChoiceStatus).remove()

@@ -274,7 +274,9 @@ class SimulationScreen(Screen[None]):
         try:
             # A timing claim gets a process of its own: in this thread it would share the
             # interpreter lock with the interface and measure the interference.
-            run = run_isolated if self.simulation.timed and self.simulation.id in sims_ids() else run_simulation
+            run = (
+                run_isolated if self.simulation.timed and self.simulation.id in sims_ids() else run_simulation
+            )
             result = run(
                 self.simulation,
                 values,

@@ -9,9 +9,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from ...bank.models import Question, Scoring
+from ...history import clock_text
 from ...study.choice import Shown
 from ...study.exam import Exam
-from ...history import clock_text
 from .exam_grid import MARK_FLAG
 from .options import OptionsView
 from .question_text import ChoiceStatus, compose_question, prompt_widget
@@ -25,7 +25,9 @@ def position(exam: Exam) -> Content:
     incomplete = len(exam.incomplete)
     answered = len(exam.items) - len(exam.unanswered) - incomplete
     return Content.assemble(
-        (f"Question {exam.current + 1} / {len(exam.items)}", "bold"), ("  ·  ", "dim"), f"{answered} answered",
+        (f"Question {exam.current + 1} / {len(exam.items)}", "bold"),
+        ("  ·  ", "dim"),
+        f"{answered} answered",
         f" · {incomplete} incomplete" if incomplete else "",
     )
 

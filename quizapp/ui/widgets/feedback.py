@@ -27,7 +27,9 @@ def banner(result: AnswerResult, shown: Shown, credit: float | None = None) -> C
     elif not result.chosen:
         head = Content.styled(f"{MARK_WRONG} Not answered — the {noun} {answer}", "bold")
     elif credit:
-        head = Content.styled(f"{MARK_WRONG} Partly right ({points(credit)} of 1) — the {noun} {answer}", "bold")
+        head = Content.styled(
+            f"{MARK_WRONG} Partly right ({points(credit)} of 1) — the {noun} {answer}", "bold"
+        )
     else:
         head = Content.styled(f"{MARK_WRONG} Incorrect — the {noun} {answer}", "bold")
     legend = f"{MARK_CORRECT} correct   {MARK_WRONG} your wrong pick   {MARK_PICK} your pick"

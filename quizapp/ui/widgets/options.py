@@ -103,7 +103,7 @@ class OptionsView(Vertical, can_focus=True):
         Binding("down,j", "move(1)", "Next option", show=False, id="options.down"),
         Binding("home", "jump(0)", "First option", show=False, id="options.first"),
         Binding("end", "jump(-1)", "Last option", show=False, id="options.last"),
-        Binding("space", "toggle", "Choose", show=False, id="options.toggle"),
+        Binding("space", "pick", "Choose", show=False, id="options.toggle"),
     ]
 
     cursor: reactive[int] = reactive(0, init=False)
@@ -186,7 +186,7 @@ class OptionsView(Vertical, can_focus=True):
         """Put the cursor on the first (0) or last (-1) option."""
         self.cursor = index % len(self.question.options)
 
-    def action_toggle(self) -> None:
+    def action_pick(self) -> None:
         """Choose the option under the cursor."""
         self.post_message(self.Toggled(self, self.cursor_id))
 
@@ -224,7 +224,10 @@ class LinkedSimulations:
     """For screens that show a question in an OptionsView: `s` opens the simulation behind the
     option under the cursor, else the question's first link."""
 
-    question: Question
+    @property
+    def question(self) -> Question:
+        """The question on screen (each screen says which)."""
+        raise NotImplementedError
 
     def sim_link(self) -> SimLink | None:
         """The simulation of the option under the cursor, else the question's first."""

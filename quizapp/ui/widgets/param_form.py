@@ -44,8 +44,8 @@ def message_of(error: ValidationError) -> str:
 def field_adapter(info: FieldInfo) -> TypeAdapter[Any]:
     """A validator for one field on its own: its annotation with its bounds (ge, le, multiple_of ...)."""
     if not info.metadata:
-        return TypeAdapter(info.annotation)
-    return TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[misc]
+        return TypeAdapter(info.annotation)  # type: ignore[arg-type]
+    return TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[arg-type]
 
 
 def kind_of(info: FieldInfo) -> str:

@@ -7,9 +7,8 @@ import re
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Static
-
 from textual.content import Content
+from textual.widgets import Static
 
 from ...bank.models import Question, Scoring
 from ...study.choice import count_line, needed, scoring_rule
@@ -40,15 +39,18 @@ def prompt_widget(question: Question) -> Static:
     return Static(literal(prompt, "bold"), id="q-prompt")
 
 
-def choice_status(question: Question, chosen: frozenset[str] | set[str], scoring: Scoring,
-                  refusal: str | None = None) -> Content:
+def choice_status(
+    question: Question, chosen: frozenset[str] | set[str], scoring: Scoring, refusal: str | None = None
+) -> Content:
     """The line under the prompt: '1 of 2 chosen · all or nothing: …', or why a choice was refused."""
     if refusal:
         return Content.styled(refusal, "bold $text-error")
     if not question.multiple:
         return Content("")
     return Content.assemble(
-        (count_line(question, chosen), "bold"), ("  ·  ", "dim"), (scoring_rule(scoring, needed(question)), "dim")
+        (count_line(question, chosen), "bold"),
+        ("  ·  ", "dim"),
+        (scoring_rule(scoring, needed(question)), "dim"),
     )
 
 

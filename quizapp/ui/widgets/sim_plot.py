@@ -49,7 +49,11 @@ def axes_for(spec: PlotSpec, series: Sequence[Series]) -> PlotSpec:
         widest = max(decades_spanned(column) for column in columns)
         if widest > AUTO_LOG_DECADES:
             label = f"{getattr(spec, f'{axis}_label')} (log scale: the data span {widest:.0f} decades)"
-            axes = replace(axes, **{f"log_{axis}": True, f"{axis}_label": label})
+            axes = (
+                replace(axes, log_x=True, x_label=label)
+                if axis == "x"
+                else replace(axes, log_y=True, y_label=label)
+            )
     return axes
 
 

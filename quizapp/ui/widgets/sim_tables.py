@@ -14,7 +14,8 @@ from textual.widgets import Static
 def bounds(model: type[BaseModel], name: str) -> str:
     """A parameter's allowed range from its pydantic Field metadata: '[1, 24]', '(0, 5]', '≥ 0'."""
     info = model.model_fields[name]
-    low = high = None
+    low: Any = None
+    high: Any = None
     low_open = high_open = False
     for item in info.metadata:
         if isinstance(item, Ge):
