@@ -13,7 +13,8 @@ import pydantic
 import pytest
 
 from sims import run_simulation
-from sims.kv_heads import allocated_bytes, formula_bytes, pool_heads, rank_correlation
+from sims.gqa import pool_heads, rank_correlation
+from sims.kv_heads import allocated_bytes, formula_bytes
 
 IDS = ["kv-cache-sizing", "gqa-interpolation"]
 GIB = 2**30
