@@ -51,8 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
         return into.add_parser(name, parents=[shared], help=text, description=text)
 
     study = command("study", "study with feedback after every answer")
-    study.add_argument("--domain", metavar="D", help="only this domain")
+    study.add_argument("--domain", metavar="D", help="only this domain (its id: see `quizapp domains`)")
     study.add_argument("--tag", metavar="T", help="only questions with this tag")
+
+    command("domains", "the bank's domains: the ids --domain takes, titles and question counts")
 
     validate = command("validate", "check banks or question files: PATH:LINE:COL: message")
     validate.add_argument(
@@ -79,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help="time limit (default: the bank's minutes per question times the questions drawn)",
     )
-    exam.add_argument("--domain", metavar="D", help="only this domain")
+    exam.add_argument("--domain", metavar="D", help="only this domain (its id: see `quizapp domains`)")
     exam.add_argument("--seed", type=int, metavar="S", help="fix the draw and every question's option order")
     exam.add_argument("--resume", action="store_true", help="resume the unfinished exam")
 
@@ -94,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim = command("sim", "list or run the simulations")
     sim_sub = sim.add_subparsers(dest="sub_command", metavar="ACTION", required=True)
     command("list", "every simulation: id, title, claim", sim_sub)
+    show = command(
+        "show", "one simulation: claim, counter and every parameter (type, range, default)", sim_sub
+    )
+    show.add_argument("id", help="simulation id (see `quizapp sim list`)")
+    show.add_argument("--json", action="store_true", help="print one JSON object")
     run = command("run", "run one simulation headless", sim_sub)
     run.add_argument("id", help="simulation id (see `quizapp sim list`)")
     run.add_argument(
@@ -128,6 +135,8 @@ COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int
     ("new", None): cmd.new,
     ("sim", "list"): cmd.sim_list,
     ("sim", "run"): cmd.sim_run,
+    ("sim", "show"): cmd.sim_show,
+    ("domains", None): cmd.domains,
     ("export", "gift"): cmd.export_gift,
     ("import", "gift"): cmd.import_gift,
 }

@@ -52,18 +52,44 @@ def sim_list(args: argparse.Namespace) -> int:
     return OK
 
 
-def _parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """K=V pairs; values read as JSON where they parse (numbers, true/false, lists), else as text."""
-    values: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--set takes KEY=VALUE, got '{pair}'")
-        try:
-            values[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            values[key.strip()] = raw
-    return values
+def _simulation(sim_id: str) -> Any:
+    """The simulation with this id, or a usage error naming the closest ids."""
+    import sims
+
+    try:
+        return sims.get(sim_id)
+    except sims.UnknownSimulation as exc:
+        raise UsageError(str(exc)) from None
+
+
+def sim_show(args: argparse.Namespace) -> int:
+    """`quizapp sim show ID`: the claim, the counter setting and every parameter (type, range, default, help)."""
+    from .params import fmt, param_rows
+
+    simulation = _simulation(args.id)
+    rows = param_rows(simulation.Params)
+    counter = ", ".join(f"{k}={fmt(v)}" for k, v in simulation.counter.items())
+    if args.json:
+        shown = {
+            "id": simulation.id,
+            "title": simulation.title,
+            "claim": simulation.claim,
+            "counter": dict(simulation.counter),
+            "parameters": [row.as_json() for row in rows],
+        }
+        print(json.dumps(shown, indent=2))
+        return OK
+    print(f"{simulation.id}: {simulation.title}")
+    print(f"  claim:   {simulation.claim}")
+    print(f"  counter: {counter}  (--counter runs it: the claim must not hold there)")
+    print("  parameters (--set NAME=VALUE):")
+    width = max(len(row.name) for row in rows)
+    for row in rows:
+        facts = ", ".join(part for part in (row.type, row.range, f"default {fmt(row.default)}") if part)
+        print(f"    {row.name:<{width}}  {facts}")
+        if row.help:
+            print(f"    {'':<{width}}  {row.help}")
+    return OK
 
 
 def sim_run(args: argparse.Namespace) -> int:
@@ -72,21 +98,23 @@ def sim_run(args: argparse.Namespace) -> int:
 
     import sims
 
+    from .params import ParamError, fmt, plain_errors, read_overrides
     from .progress import StderrProgress
 
+    simulation = _simulation(args.id)
     try:
-        simulation = sims.get(args.id)
-    except sims.UnknownSimulation as exc:
-        raise UsageError(str(exc)) from None
-    overrides = _parse_overrides(args.overrides)
+        overrides = read_overrides(simulation.Params, args.overrides)
+    except ParamError as exc:
+        raise UsageError(f"{simulation.id}: {exc}") from None
     progress = StderrProgress(simulation.id)
     try:
         result = sims.run_simulation(
             simulation, overrides, counter=args.counter, backend=args.backend, on_frame=progress.update
         )
     except ValidationError as exc:
-        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}" for e in exc.errors())
-        raise UsageError(f"invalid parameters for '{simulation.id}': {details}") from None
+        raise UsageError(
+            f"{simulation.id}: {plain_errors(exc)} (`quizapp sim show {simulation.id}` lists them)"
+        ) from None
     except sims.BackendUnavailable as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -97,12 +125,53 @@ def sim_run(args: argparse.Namespace) -> int:
         mark = "claim holds" if result.verdict.holds else "claim does not hold"
         print(f"{simulation.id}: {mark}")
         print(f"  claim:    {simulation.claim}")
-        print(f"  params:   {', '.join(f'{k}={v}' for k, v in result.params.items())}")
+        print(f"  params:   {', '.join(f'{k}={fmt(v)}' for k, v in result.params.items())}")
         print(f"  summary:  {result.verdict.summary}")
         for key, value in result.verdict.measured.items():
-            print(f"  {key}: {value}")
-        print(f"  backend {result.backend}, {result.seconds:.3f} s")
+            print(f"  {key}: {fmt(value)}")
+        print(f"  backend {result.backend}, {result.seconds:.2f} s")
     return OK
+
+
+def domains(args: argparse.Namespace) -> int:
+    """`quizapp domains`: each domain's id (what --domain takes), question count, weight and title."""
+    from .bank import load_bank
+
+    bank_dir = _bank_dir(args)
+    loaded = load_bank(bank_dir)
+    if loaded.bank is None:
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        return PROBLEMS
+    counts = {d: len(ids) for d, ids in loaded.bank.ids_by_domain().items()}
+    rows = [(d.id, str(counts.get(d.id, 0)), f"{d.weight:g}", d.title) for d in loaded.bank.manifest.domains]
+    widths = [max(len(r[i]) for r in [("id", "questions", "weight", "title"), *rows]) for i in range(3)]
+    for row in [("id", "questions", "weight", "title"), *rows]:
+        print(f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}")
+    return OK
+
+
+def _check_filters(bank_dir: Path, domain: str | None, tag: str | None) -> None:
+    """A --domain or --tag the bank does not have is a usage error with the nearest names."""
+    if domain is None and tag is None:
+        return
+    from .bank import load_bank
+
+    bank = load_bank(bank_dir).bank
+    if bank is None:
+        return  # the app shows why the bank cannot be opened
+    import difflib
+
+    for flag, value, known in (
+        ("--domain", domain, [d.id for d in bank.manifest.domains]),
+        ("--tag", tag, sorted({t for tags in bank.questions.tags() for t in tags})),
+    ):
+        if value is not None and value not in known:
+            close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            listing = ", ".join(known) if len(known) <= 12 else f"{len(known)} of them"
+            extra = " (`quizapp domains` lists them)" if flag == "--domain" else ""
+            raise UsageError(f"{flag} '{value}' is not in this bank: {hint}known: {listing}{extra}")
 
 
 def tui(args: argparse.Namespace) -> int:
@@ -114,6 +183,7 @@ def tui(args: argparse.Namespace) -> int:
         raise UsageError("--questions must be at least 1")
     if minutes is not None and not minutes > 0:
         raise UsageError("--minutes must be more than 0")
+    _check_filters(bank_dir, getattr(args, "domain", None), getattr(args, "tag", None))
     import gc
 
     # Start-up builds tens of thousands of objects that live as long as the app (Textual, pydantic,

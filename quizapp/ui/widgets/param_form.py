@@ -27,7 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Switch
 from textual.widgets.select import InvalidSelectValueError
 
-from .sim_tables import bounds
+from ...params import bounds
 
 INTEGER_CHARACTERS = "0123456789+-_"
 """What an integer field accepts while typing (pydantic decides whether the whole is valid)."""

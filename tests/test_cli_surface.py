@@ -1,0 +1,86 @@
+"""The command line says what it means: `sim show`, `--set` errors in plain words with did-you-mean,
+no NaN, rounded text output, `domains`, and a bad --domain/--tag refused with the nearest names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from quizapp.cli import main
+
+from .conftest import BUNDLED
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_sim_show_lists_every_parameter_with_type_range_default_and_help(capsys) -> None:
+    code, out, _ = run(capsys, "sim", "show", "cnn-receptive-field")
+    assert code == 0
+    assert "layers  integer, [1, 24], default 8" in out and "L: convolutions stacked." in out
+    assert "counter: stride=2" in out
+    code, out, _ = run(capsys, "sim", "show", "kv-cache-sizing", "--json")
+    shown = json.loads(out)
+    model = next(p for p in shown["parameters"] if p["name"] == "model")
+    assert model["type"].startswith("one of llama-2-70b") and model["default"] == "llama-2-70b"
+    assert shown["counter"] and shown["claim"].endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("pairs", "says"),
+    [
+        (["layrs=3"], "no parameter 'layrs' (did you mean 'layers'?); the parameters are: layers, kernel"),
+        (["kernel=nan"], "'kernel' must be a finite number, not nan"),
+        (["kernel=inf"], "'kernel' must be a finite number, not inf"),
+        (["layers=99"], "'layers' must be at most 24, got 99"),
+        (["layers=2.5"], "'layers' must be a whole number, got 2.5"),
+        (["layers"], "--set takes NAME=VALUE"),
+    ],
+)
+def test_set_errors_are_plain_and_exit_2(capsys, pairs, says) -> None:
+    code, _, err = run(capsys, "sim", "run", "cnn-receptive-field", *(a for p in pairs for a in ("--set", p)))
+    assert code == 2
+    assert says in err and "Input should" not in err and "Value error" not in err
+
+
+def test_a_preset_conflict_reads_as_a_sentence(capsys) -> None:
+    code, _, err = run(capsys, "sim", "run", "kv-cache-sizing", "--set", "layers=40")
+    assert code == 2
+    assert "layers is 80 in the preset 'llama-2-70b'; set model=custom" in err and "Value error" not in err
+
+
+def test_text_output_rounds_floats_and_says_yes_or_no(capsys) -> None:
+    code, out, _ = run(capsys, "sim", "run", "rnn-gradient-decay")
+    assert code == 0
+    for line in out.splitlines():
+        if ": " in line and line.startswith("  ") and not line.startswith(("  claim", "  summary")):
+            value = line.split(": ", 1)[1]
+            assert "True" not in value and "False" not in value
+            assert not any(
+                len(tok.split(".")[-1]) > 6 for tok in value.split() if tok.replace(".", "").isdigit()
+            )
+
+
+def test_domains_lists_the_ids_that_domain_takes(capsys) -> None:
+    code, out, _ = run(capsys, "--bank", str(BUNDLED), "domains")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["id", "questions", "weight", "title"]
+    assert any(line.startswith("attention-mechanics ") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["study", "--domain", "attention-mechanic"], "did you mean 'attention-mechanics'?"),
+        (["exam", "--domain", "nowhere"], "--domain 'nowhere' is not in this bank"),
+        (["study", "--tag", "kv-cach"], "did you mean 'kv-cache'?"),
+    ],
+)
+def test_a_bad_filter_is_a_usage_error_not_a_silent_filter(capsys, tmp_path, argv, says) -> None:
+    code, _, err = run(capsys, "--bank", str(BUNDLED), "--data-dir", str(tmp_path), *argv)
+    assert code == 2 and says in err
