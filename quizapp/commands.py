@@ -40,7 +40,19 @@ def validate(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem)
         print(summary(problems))
+        for path in _outside_a_bank(paths):
+            print(
+                f"note: {path} is in no bank (no bank.yaml above it), so its domain and the bank-wide"
+                " checks (duplicate ids across files) were not run"
+            )
     return PROBLEMS if problems else OK
+
+
+def _outside_a_bank(paths: list[Path]) -> list[Path]:
+    """The given paths that no bank.yaml covers (at the path or in a folder above it)."""
+    from .bank.loader import MANIFEST, nearest_manifest
+
+    return [p for p in paths if p.exists() and not (p / MANIFEST).is_file() and nearest_manifest(p) is None]
 
 
 def sim_list(args: argparse.Namespace) -> int:
@@ -315,6 +327,27 @@ def export_gift(args: argparse.Namespace) -> int:
     return OK
 
 
+def _grouped_notes(notes: list[str]) -> list[str]:
+    """Import notes with a message that recurs for many questions printed once, with a count."""
+    import re
+
+    located = [re.match(r"^(.*?:\d+): (?:[a-z0-9-]+: )?(.*)$", note, re.S) for note in notes]
+    counts: dict[str, int] = {}
+    for match in located:
+        if match:
+            counts[match.group(2)] = counts.get(match.group(2), 0) + 1
+    out: list[str] = []
+    said: set[str] = set()
+    for note, match in zip(notes, located, strict=True):
+        message = match.group(2) if match else note
+        if counts.get(message, 1) == 1:
+            out.append(note)
+        elif message not in said:
+            said.add(message)
+            out.append(f"{note}  (and {counts[message] - 1} more questions)")
+    return out
+
+
 def import_gift(args: argparse.Namespace) -> int:
     """`quizapp import gift IN OUTDIR`: one YAML file per question, and what the author must add."""
     from .gift import import_gift as from_gift
@@ -339,8 +372,8 @@ def import_gift(args: argparse.Namespace) -> int:
         raise UsageError(f"{exc}; nothing was written (choose an empty folder)") from None
     except OSError as exc:
         raise UsageError(f"cannot write to {outdir}: {exc}") from None
-    for note in result.notes:
-        print(note)
+    for line in _grouped_notes(result.notes):
+        print(line)
     print(f"wrote {len(written)} question files to {args.outdir}")
     return OK
 

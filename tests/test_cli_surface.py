@@ -84,3 +84,33 @@ def test_domains_lists_the_ids_that_domain_takes(capsys) -> None:
 def test_a_bad_filter_is_a_usage_error_not_a_silent_filter(capsys, tmp_path, argv, says) -> None:
     code, _, err = run(capsys, "--bank", str(BUNDLED), "--data-dir", str(tmp_path), *argv)
     assert code == 2 and says in err
+
+
+def test_an_unknown_requirement_id_gets_did_you_mean(make_bank, capsys) -> None:
+    from .conftest import GOOD_QUESTION
+
+    root = make_bank({"q.yaml": GOOD_QUESTION.replace("violates: [parallel]", "violates: [paralel]")})
+    code, out, _ = run(capsys, "validate", str(root))
+    assert code == 1 and "'paralel' names no requirement (did you mean 'parallel'?)" in out
+
+
+def test_validate_outside_a_bank_says_what_it_could_not_check(tmp_path, capsys) -> None:
+    from .conftest import GOOD_QUESTION
+
+    lone = tmp_path / "lone.yaml"
+    lone.write_text(GOOD_QUESTION.replace("domain: sequence-models", "domain: bogus-domain"))
+    code, out, _ = run(capsys, "validate", str(lone))
+    assert code == 0 and "no problems found" in out
+    assert "is in no bank (no bank.yaml above it), so its domain" in out
+
+
+def test_import_gift_says_a_repeated_note_once_with_a_count(tmp_path, capsys) -> None:
+    out_file = tmp_path / "bank.gift"
+    assert run(capsys, "--bank", str(BUNDLED), "export", "gift", str(out_file))[0] == 0
+    code, out, _ = run(capsys, "import", "gift", str(out_file), str(tmp_path / "imported"))
+    assert code == 0
+    carried = [line for line in out.splitlines() if "are not carried by GIFT" in line]
+    from quizapp.bank import load_bank
+
+    questions = len(load_bank(BUNDLED).bank.questions)
+    assert len(carried) == 1 and f"(and {questions - 1} more questions)" in carried[0]

@@ -98,8 +98,11 @@ def question_problems(
     for i, option in _items(data.get("options")):
         for j, rid in _strings(option.get("violates")):
             if rid not in req_ids:
+                close = difflib.get_close_matches(str(rid), [str(r) for r in req_ids], n=1, cutoff=0.6)
                 hint = (
-                    f" (requirements: {', '.join(req_ids)})"
+                    f" (did you mean '{close[0]}'?)"
+                    if close
+                    else f" (requirements: {', '.join(req_ids)})"
                     if req_ids
                     else " (the question has no requirements)"
                 )
