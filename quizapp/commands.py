@@ -163,13 +163,14 @@ def domains(args: argparse.Namespace) -> int:
     return OK
 
 
-def _check_filters(bank_dir: Path, domain: str | None, tag: str | None) -> None:
-    """A --domain or --tag the bank does not have is a usage error with the nearest names."""
+def _check_filters(bank_dir: Path, cache_dir: Path, domain: str | None, tag: str | None) -> None:
+    """A --domain or --tag the bank does not have is a usage error with the nearest names. The bank is
+    read through the start-up cache the app opens next, so checking costs no second parse."""
     if domain is None and tag is None:
         return
-    from .bank import load_bank
+    from .bank.cache import load_bank_cached
 
-    bank = load_bank(bank_dir).bank
+    bank = load_bank_cached(bank_dir, cache_dir).bank
     if bank is None:
         return  # the app shows why the bank cannot be opened
     import difflib
@@ -195,7 +196,10 @@ def tui(args: argparse.Namespace) -> int:
         raise UsageError("--questions must be at least 1")
     if minutes is not None and not minutes > 0:
         raise UsageError("--minutes must be more than 0")
-    _check_filters(bank_dir, getattr(args, "domain", None), getattr(args, "tag", None))
+    from .locations import data_dir
+
+    cache_dir = data_dir(getattr(args, "data_dir", None)) / "cache"
+    _check_filters(bank_dir, cache_dir, getattr(args, "domain", None), getattr(args, "tag", None))
     import gc
 
     # Start-up builds tens of thousands of objects that live as long as the app (Textual, pydantic,

@@ -306,12 +306,22 @@ class ExamStore:
 
     def history(self) -> list[ExamRecord]:
         """Every exam, newest first."""
+        return self._records("", ())
+
+    def record(self, exam_id: int) -> ExamRecord | None:
+        """One exam's record, or None (one row read, not the whole history)."""
+        found = self._records("WHERE e.id = ?", (exam_id,))
+        return found[0] if found else None
+
+    def _records(self, where: str, params: tuple[Any, ...]) -> list[ExamRecord]:
+        """The exams a WHERE clause selects, newest first."""
         rows = self.store.query(
             "SELECT e.id, bank, started, finished, question_ids, minutes, pass_percent, seconds_used, correct, total,"
             " percent, passed, timed_out, per_domain,"
             " (SELECT COUNT(*) FROM exam_items i WHERE i.exam_id = e.id AND i.chosen != '[]'),"
             " status, scoring, pauses, paused_seconds, seed, domain"
-            " FROM exams e ORDER BY e.id DESC"
+            f" FROM exams e {where} ORDER BY e.id DESC",
+            params,
         )
         return [
             ExamRecord(
@@ -339,10 +349,6 @@ class ExamStore:
             )
             for r in rows
         ]
-
-    def record(self, exam_id: int) -> ExamRecord | None:
-        """One exam's record, or None."""
-        return next((r for r in self.history() if r.id == exam_id), None)
 
     def export_answers_csv(self, out: Path) -> int:
         """Every study answer, and one row per question of every submitted exam (its final pick,
