@@ -85,6 +85,10 @@ class PlotSpec:
     y_label: str = "y"
     log_y: bool = False
     log_x: bool = False
+    x_integer: bool = False
+    """The x axis counts things (layers, tokens, steps): a viewer puts ticks on whole numbers only."""
+    y_integer: bool = False
+    """The y axis counts things: whole-number ticks only."""
 
 
 class Simulation(ABC):
@@ -98,6 +102,9 @@ class Simulation(ABC):
     plot: ClassVar[PlotSpec] = PlotSpec()
     explains: ClassVar[str] = ""
     """A short 'what this proves' text shown beside the run."""
+    quantities: ClassVar[Mapping[str, str]] = {}
+    """A readable label for each key of ``measured`` (``$math$`` allowed, with the unit if it has one),
+    shown instead of the raw key wherever the measured numbers are listed."""
     timed: ClassVar[frozenset[str]] = frozenset()
     """Measured keys that come from a clock: they differ from run to run, everything else must not."""
     gpu_params: ClassVar[dict[str, Any]] = {}
