@@ -35,10 +35,10 @@ def test_good_question_loads_with_source(make_bank):
     assert str(result.bank.sources["good-one"]).endswith("good.yaml:1:5")
 
 
-def test_yaml_syntax_error_is_located(make_bank):
+def test_yaml_syntax_error_is_located_at_the_unclosed_bracket(make_bank):
     [p] = problems_of(make_bank, "id: x\ntitle: [unclosed\ndomain: y\n")
-    assert (p.line, p.rule) == (3, "yaml-syntax")
-    assert str(p).startswith(f"{p.path}:3:")
+    assert (p.line, p.column, p.rule) == (2, 8, "yaml-syntax")
+    assert str(p).startswith(f"{p.path}:2:8: ") and "line 3" in p.message
 
 
 def test_unknown_key_suggests_the_right_one(make_bank):

@@ -143,19 +143,89 @@ def parse_text(text: str, shown: str) -> Document:
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, shown: str) -> Problem:
-    """Turn PyYAML's error into one located line, with a plain word for the usual causes."""
-    mark = exc.problem_mark or exc.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    """Turn PyYAML's error into one located line, with a plain word for the usual causes.
+
+    PyYAML marks two places: where the construct it was reading began (``context_mark``: the opening
+    quote or bracket) and where it gave up (``problem_mark``: often the end of the file). The author
+    has to look at the first, so the problem is located there and the second is named in the message.
+    A tab used for indentation is located at the tab.
+    """
+    problem_at, context_at = exc.problem_mark, exc.context_mark
     lines = text.splitlines()
-    row = lines[line - 1] if 0 < line <= len(lines) else ""
-    if "\t" in row[: len(row) - len(row.lstrip())] or (
-        mark and mark.index < len(text) and text[mark.index] == "\t"
-    ):
-        tab = row.index("\t") + 1 if "\t" in row else column
-        return Problem(shown, line, tab, "tab-indent", "a tab is used for indentation; YAML needs spaces")
-    what = (exc.problem or "invalid YAML").strip()
-    context = f" ({exc.context.strip()})" if exc.context else ""
-    return Problem(shown, line, column, "yaml-syntax", f"YAML syntax error: {what}{context}")
+    if problem_at is not None:
+        line = problem_at.line + 1
+        row = lines[line - 1] if 0 < line <= len(lines) else ""
+        if "\t" in row[: len(row) - len(row.lstrip())] or (
+            problem_at.index < len(text) and text[problem_at.index] == "\t"
+        ):
+            tab = row.index("\t") + 1 if "\t" in row else problem_at.column + 1
+            return Problem(shown, line, tab, "tab-indent", "a tab is used for indentation; YAML needs spaces")
+    mark = context_at or problem_at
+    if mark is None:
+        return Problem(
+            shown, 1, 1, "yaml-syntax", f"YAML syntax error: {(exc.problem or 'invalid YAML').strip()}"
+        )
+    message = _syntax_words(exc, text)
+    return Problem(shown, mark.line + 1, mark.column + 1, "yaml-syntax", f"YAML syntax error: {message}")
+
+
+_OPENERS = {"flow sequence": "[", "flow mapping": "{"}
+_CONSTRUCTS = {
+    "block collection": "the list or mapping that starts here",
+    "block mapping": "the mapping that starts here",
+    "block sequence": "the list that starts here",
+    "plain scalar": "the text that starts here",
+    "alias": "the alias that starts here",
+    "anchor": "the anchor that starts here",
+    "tag": "the tag that starts here",
+    "block scalar": "the block of text that starts here",
+    "directive": "the directive that starts here",
+}
+
+
+def _syntax_words(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """What went wrong, in words that point at the construct left open and say where PyYAML gave up."""
+    problem = (exc.problem or "invalid YAML").strip()
+    context = (exc.context or "").strip()
+    problem_at, context_at = exc.problem_mark, exc.context_mark
+    if context_at is None or problem_at is None:
+        if "mapping values are not allowed" in problem:
+            return (
+                "a 'key: value' is not allowed here: check this line's indentation, or put the value in"
+                " quotes if it holds ': '"
+            )
+        return problem + (f" ({context})" if context else "")
+    where = (
+        f"column {problem_at.column + 1}"
+        if problem_at.line == context_at.line
+        else f"line {problem_at.line + 1}, column {problem_at.column + 1}"
+    )
+    at_end = problem_at.index >= len(text.rstrip()) or "end of stream" in problem
+    opener = text[context_at.index] if context_at.index < len(text) else ""
+    end = problem_at.line + 1
+    if "quoted scalar" in context:
+        quote = opener if opener in "'\"" else "quote"
+        if at_end:
+            return f"unclosed quote opened here: no closing {quote} before the end of the file (line {end})"
+        if "document" in problem:
+            return (
+                f"unclosed quote opened here: a document marker at {where} comes before the closing {quote}"
+            )
+        return f"{problem} at {where}, in the quoted text that starts here"
+    for name, bracket in _OPENERS.items():
+        if name in context:
+            closer = "]" if bracket == "[" else "}"
+            if at_end:
+                return (
+                    f"unclosed '{bracket}' opened here: no '{closer}' before the end of the file (line {end})"
+                )
+            return f"unclosed '{bracket}' opened here: at {where} YAML expected ',' or '{closer}'"
+    if "simple key" in context:
+        return f"this line reads as a key but has no ':' after it (YAML gave up at {where})"
+    construct = next((words for name, words in _CONSTRUCTS.items() if name in context), "what starts here")
+    if "block" in context and "scalar" not in context:
+        return f"check the indentation at {where}: it breaks {construct} ({problem})"
+    return f"{problem} at {where}, in {construct}"
 
 
 class _Builder:
