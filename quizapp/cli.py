@@ -70,8 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--manifest", action="store_true", help="the schema of bank.yaml instead")
 
     new = command("new", "write a question skeleton that validates once its texts are filled")
-    new.add_argument("path", metavar="PATH", help="the new .yaml file")
-    new.add_argument("--domain", metavar="D", help="its domain (default: the bank's first)")
+    new.description = (
+        "Write a question skeleton that validates once its texts are filled; an existing file is never"
+        " replaced. Its domain is --domain, which must be a domain the bank above PATH declares in its"
+        " bank.yaml; else the domain whose folder PATH is written into (a folder named by a declared"
+        " domain id, or whose questions all share one domain), or the bank's only domain; else it is left"
+        " empty for you to set, and the command says so. Outside any bank (no bank.yaml above PATH)"
+        " domains cannot be checked."
+    )
+    new.add_argument("path", metavar="PATH", help="the new .yaml file (its name becomes the question id)")
+    new.add_argument(
+        "--domain",
+        metavar="D",
+        help="a domain id declared in the bank's bank.yaml (default: the domain of the folder PATH is in)",
+    )
 
     exam = command("exam", "a timed practice exam, scored at the end")
     exam.add_argument("--questions", type=int, metavar="N", help="how many questions (default: the bank's)")

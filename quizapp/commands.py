@@ -294,24 +294,48 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def new(args: argparse.Namespace) -> int:
-    """`quizapp new PATH`: write a skeleton; refuses to overwrite."""
+    """`quizapp new PATH`: write a skeleton, its domain from --domain or from the folder; never overwrites."""
     from .bank.loader import nearest_manifest, read_manifest
-    from .bank.skeleton import skeleton, slug
+    from .bank.rules import NO_BANK
+    from .bank.skeleton import folder_domain, refuse_domain, skeleton, slug
 
     path = Path(args.path)
     if path.suffix not in (".yaml", ".yml"):
         raise UsageError(f"{path}: a question file ends in .yaml or .yml")
     if path.exists():
         raise UsageError(f"{path} already exists; choose a new name")
-    manifest_path = nearest_manifest(path.parent if path.parent.exists() else Path.cwd())
+    existing = next(folder for folder in [path.parent, *path.parent.resolve().parents] if folder.is_dir())
+    manifest_path = nearest_manifest(existing)
     manifest = read_manifest(manifest_path)[0] if manifest_path else None
-    declared = [d.id for d in manifest.domains] if manifest else []
-    domain = args.domain or (declared[0] if declared else "")
-    if args.domain and manifest and args.domain not in declared:
-        raise UsageError(f"domain '{args.domain}' is not declared in {manifest_path} ({', '.join(declared)})")
+    if manifest_path and manifest is None:
+        raise UsageError(f"{manifest_path} has problems; `quizapp validate {manifest_path}` lists them")
+    if args.domain is not None:
+        refused = refuse_domain(args.domain, manifest, manifest_path)
+        if refused:
+            raise UsageError(refused)
+        domain, told = args.domain, f"domain '{args.domain}' (from --domain)"
+        note = "declared in bank.yaml" if manifest else f"not checked: {NO_BANK}"
+        if manifest is None:
+            told += f"; {NO_BANK.replace('this file', 'it')}"
+    elif manifest is not None and manifest_path is not None:
+        found = folder_domain(path.parent, manifest_path.parent, manifest)
+        declared = ", ".join(d.id for d in manifest.domains)
+        if found is not None:
+            domain, told = found[0], f"domain '{found[0]}' ({found[1]})"
+            note = "`quizapp domains` lists the bank's domains"
+        else:
+            domain, note = '""', f"one of: {declared}"
+            told = f"an empty domain: its folder is none of the bank's domains, so set `domain:` to one of {declared}"
+    else:
+        domain, note = '""', "no bank.yaml above this file: a domain id of the bank it joins"
+        told = (
+            "an empty domain: it is in no bank (no bank.yaml above it), so no domain could be chosen or"
+            " checked; set `domain:` to a domain id of the bank it joins"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(skeleton(slug(path.stem), domain or '""', str(path)), encoding="utf-8")
-    print(f"wrote {path}: fill in the empty texts, then `quizapp validate {path}`")
+    path.write_text(skeleton(slug(path.stem), domain, str(path), note), encoding="utf-8")
+    print(f"wrote {path} with {told}")
+    print(f"next: fill in the empty texts, then `quizapp validate {path}`")
     return OK
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import sim_index
-from .models import OPTION_LETTERS, Manifest
+from .models import OPTION_LETTERS, SLUG, Manifest
 from .problems import Problem
 from .source import Document, Path_
 
@@ -110,17 +110,48 @@ def question_problems(
                 out.append(at(where, "unknown-requirement", f"'{rid}' names no requirement{hint}"))
 
     domain = data.get("domain")
-    if manifest is not None and isinstance(domain, str) and manifest.domain(domain) is None:
-        declared = ", ".join(d.id for d in manifest.domains)
-        out.append(
-            at(("domain",), "unknown-domain", f"domain '{domain}' is not declared in bank.yaml ({declared})")
-        )
+    if isinstance(domain, str):
+        problem = domain_problem(domain, manifest)
+        if problem is not None:
+            out.append(at(("domain",), *problem))
 
     for where, link in sim_links(data):
         out.extend(
             sim_link_problems(link, lambda w, r, m, key=False, base=where: at(base + w, r, m, key=key))
         )
     return out
+
+
+NO_BANK = "this file is in no bank (no bank.yaml above it), so the declared domains cannot be checked"
+
+
+def domain_problem(domain: str, manifest: Manifest | None) -> tuple[str, str] | None:
+    """(rule, message) when ``domain`` is not a declared domain id; None when it is fine.
+
+    In a bank the message lists the declared ids (and the closest, when one is close); outside
+    a bank it says that domains cannot be checked there, and names only what is wrong with the form.
+    """
+    if manifest is None:
+        if not domain.strip():
+            return (
+                "unknown-domain",
+                f"'domain' is empty: {NO_BANK}; write the id of a domain that the bank it joins declares",
+            )
+        if not SLUG.match(domain):
+            return (
+                "unknown-domain",
+                f"'domain' is {domain!r}: a domain id uses lowercase letters, digits and hyphens; {NO_BANK}",
+            )
+        return None
+    if manifest.domain(domain) is not None:
+        return None
+    declared = [d.id for d in manifest.domains]
+    listing = ", ".join(declared)
+    if not domain.strip():
+        return "unknown-domain", f"'domain' is empty: write one of the domains bank.yaml declares ({listing})"
+    close = difflib.get_close_matches(domain, declared, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return "unknown-domain", f"domain '{domain}' is not declared in bank.yaml ({hint}declared: {listing})"
 
 
 def sim_links(data: dict[str, Any]) -> list[tuple[Path_, Any]]:
