@@ -40,19 +40,31 @@ def validate(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem)
         print(summary(problems))
-        for path in _outside_a_bank(paths):
-            print(
-                f"note: {path} is in no bank (no bank.yaml above it), so its domain and the bank-wide"
-                " checks (duplicate ids across files) were not run"
-            )
+    for line in _outside_a_bank(paths, "validate"):
+        print(line, file=sys.stderr if args.format == "json" else sys.stdout)
     return PROBLEMS if problems else OK
 
 
-def _outside_a_bank(paths: list[Path]) -> list[Path]:
-    """The given paths that no bank.yaml covers (at the path or in a folder above it)."""
+def _outside_a_bank(paths: list[Path], command: str) -> list[str]:
+    """A note for each given path that no bank.yaml covers, naming the checks `validate` or `lint`
+    could not run on it (one wording for both commands)."""
     from .bank.loader import MANIFEST, nearest_manifest
 
-    return [p for p in paths if p.exists() and not (p / MANIFEST).is_file() and nearest_manifest(p) is None]
+    checks = ["duplicate question ids across the bank's files"]
+    if command == "lint":
+        checks += [
+            "the claims of its linked simulations",
+            "simulation-link and item-writing warnings",
+            "near-duplicates against the bank's other questions",
+            "the bank summary",
+        ]
+    alone = [p for p in paths if p.exists() and not (p / MANIFEST).is_file() and nearest_manifest(p) is None]
+    skipped = ", ".join(checks)
+    return [
+        f"note: {path} is in no bank (no bank.yaml above it), so its domain was not checked against a"
+        f" bank.yaml, and these checks were not run: {skipped}. Move it into a bank folder to run them."
+        for path in alone
+    ]
 
 
 def sim_list(args: argparse.Namespace) -> int:
@@ -280,6 +292,8 @@ def lint(args: argparse.Namespace) -> int:
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
     print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
+    for line in _outside_a_bank(paths, "lint"):
+        print(line)
     return PROBLEMS if errors else OK
 
 
