@@ -269,28 +269,25 @@ def _run_tui(args: argparse.Namespace, bank_dir: Path, questions: int | None, mi
 
 
 def lint(args: argparse.Namespace) -> int:
-    """`quizapp lint [PATH ...]`: validation problems, failing claims and warnings; exit 1 on errors."""
-    from .lint import lint as run_lint
+    """`quizapp lint [PATH ...]`: validation problems, failing claims and warnings; exit 1 on errors.
+
+    A progress line on stderr says what it is doing (checking files, running simulations, item-writing
+    checks), only when stderr is a terminal and the run lasts more than a moment."""
+    from .lint import report
     from .progress import StderrProgress
 
     paths = [Path(p) for p in args.paths] or [_bank_dir(args)]
     bar = StderrProgress("lint")
     try:
-        findings = run_lint(
-            paths,
-            backend=args.backend,
-            on_progress=lambda n, total, sim_id: bar.show(n / total, f"{n}/{total} {sim_id}"),
-        )
+        done = report(paths, backend=args.backend, on_progress=bar.show)
     finally:
         bar.close()
-    for finding in findings:
+    for finding in done.findings:
         print(finding)
-    from .lint import summary
-
-    for line in summary(paths):
+    for line in done.summary:
         print(line)
-    errors = sum(f.level == "error" for f in findings)
-    warnings = len(findings) - errors
+    errors = sum(f.level == "error" for f in done.findings)
+    warnings = len(done.findings) - errors
     print(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}")
     for line in _outside_a_bank(paths, "lint"):
         print(line)

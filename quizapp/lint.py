@@ -20,7 +20,7 @@ from typing import Any
 
 import sims
 
-from .bank import Problem, Question, load_bank, validate_paths
+from .bank import Bank, Problem, Question, load_bank, validate_paths
 from .bank.loader import MANIFEST, Source, nearest_manifest
 from .bank.source import SourceError, read_document
 from .item_lint import bank_summary, item_warnings, near_duplicates, silenced
@@ -99,14 +99,40 @@ def _advice(q: Question) -> list[tuple[tuple[str | int, ...], str, str]]:
     return [w for w in out if w[1] not in silenced(q)]
 
 
-def _questions(paths: list[Path]) -> list[tuple[Question, Source]]:
-    """The valid questions under the given paths, each with where it was read."""
+Progress = Callable[[float, str], None]
+"""Called with (fraction done, what is being done) as lint goes, for a progress line."""
+
+_FILES, _SIMS = 0.3, 0.95
+"""Where each stage ends on the progress line: reading files, then running simulations, then advice."""
+
+
+def _checked(
+    paths: list[Path], on_progress: Progress | None = None
+) -> tuple[list[Problem], list[tuple[Question, Source]]]:
+    """Every validation problem under the given paths, and their valid questions, each with where it
+    was read; a bank given as a whole is read once for both."""
+    problems: list[Problem] = []
     questions: list[tuple[Question, Source]] = []
+    banks: dict[Path, Bank | None] = {}
+
+    def on_file(n: int, total: int) -> None:
+        if on_progress is not None:
+            on_progress(_FILES * n / total, f"checking files {n}/{total}")
+
     for path in paths:
+        if path.is_dir() and (path / MANIFEST).is_file():
+            result = load_bank(path, on_file)
+            problems += result.problems
+            banks[path.resolve()] = result.bank
+        else:
+            problems += validate_paths([path], on_file)
         manifest = path / MANIFEST if (path / MANIFEST).is_file() else nearest_manifest(path)
         if manifest is None or not path.exists():
             continue  # validation has said what it can; there is no bank to run
-        bank = load_bank(manifest.parent).bank
+        root = manifest.parent.resolve()
+        if root not in banks:
+            banks[root] = load_bank(manifest.parent, on_file).bank
+        bank = banks[root]
         if bank is None:
             continue
         inside = path.resolve()
@@ -114,32 +140,51 @@ def _questions(paths: list[Path]) -> list[tuple[Question, Source]]:
             where = Path(bank.sources[q.id].path).resolve()
             if where == inside or inside in where.parents:
                 questions.append((q, bank.sources[q.id]))
-    return questions
+    return problems, questions
 
 
 def summary(paths: Iterable[Path]) -> list[str]:
     """The bank summary lines for the questions under ``paths``: key positions, strategy scores, lengths."""
-    questions = [q for q, _ in _questions(list(paths))]
+    questions = [q for q, _ in _checked(list(paths))[1]]
     return bank_summary(questions).lines() if questions else []
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `quizapp lint` prints: the findings, then the summary of the questions it read."""
+
+    findings: list[Finding]
+    summary: list[str]
 
 
 def lint(
     paths: Iterable[Path],
     *,
     backend: str | None = None,
-    on_progress: Callable[[int, int, str], None] | None = None,
+    on_progress: Progress | None = None,
 ) -> list[Finding]:
     """Every error and warning for the given bank folders (or folders below a bank.yaml)."""
+    return report(paths, backend=backend, on_progress=on_progress).findings
+
+
+def report(
+    paths: Iterable[Path],
+    *,
+    backend: str | None = None,
+    on_progress: Progress | None = None,
+) -> Report:
+    """Every error and warning for the given bank folders (or folders below a bank.yaml), and the
+    summary of their questions; ``on_progress`` hears about each stage as it goes."""
     paths = list(paths)
-    findings = [Finding(p, "error") for p in validate_paths(paths)]
-    questions = _questions(paths)
+    problems, questions = _checked(paths, on_progress)
+    findings = [Finding(p, "error") for p in problems]
 
     runs: dict[tuple[str, str], sims.RunResult | Exception] = {}
     jobs = [(q, src, where, link) for q, src in questions for where, link in _links(q)]
     for n, (q, src, where, link) in enumerate(jobs, start=1):
         key = (link.id, repr(sorted(link.params.items())))
         if on_progress is not None:
-            on_progress(n, len(jobs), link.id)
+            on_progress(_FILES + (_SIMS - _FILES) * n / len(jobs), f"simulations {n}/{len(jobs)} {link.id}")
         if key not in runs:
             try:
                 runs[key] = sims.run_simulation(link.id, link.params, backend=backend)
@@ -152,6 +197,8 @@ def lint(
         elif not outcome.verdict.holds:
             msg = f"the claim of '{link.id}' does not hold at these settings: {outcome.verdict.summary}"
             findings.append(Finding(_locate(src, q.id, where, "claim-fails", msg), "error"))
+    if on_progress is not None:
+        on_progress(_SIMS, f"item-writing checks on {len(questions)} questions")
     for q, src in questions:
         for where, rule, message in _advice(q):
             findings.append(Finding(_locate(src, q.id, where, rule, message), "warning"))
@@ -167,4 +214,4 @@ def lint(
                 findings.append(
                     Finding(_locate(src, q.id, ("scenario",), "near-duplicate", message), "warning")
                 )
-    return findings
+    return Report(findings, bank_summary(plain).lines() if plain else [])
