@@ -354,6 +354,7 @@ def export_gift(args: argparse.Namespace) -> int:
     """`quizapp export gift OUT`: the bank's questions as Moodle GIFT."""
     from .bank import load_bank
     from .gift import export_gift as to_gift
+    from .gift.export import scoring_note
 
     loaded = load_bank(_bank_dir(args))
     if loaded.bank is None:
@@ -363,6 +364,9 @@ def export_gift(args: argparse.Namespace) -> int:
     Path(args.out).write_text(to_gift(loaded.bank.questions, loaded.bank.manifest), encoding="utf-8")
     skipped = f" ({len(loaded.bank.skipped)} broken files skipped)" if loaded.bank.skipped else ""
     print(f"wrote {len(loaded.bank.questions)} questions to {args.out}{skipped}")
+    note = scoring_note(loaded.bank.questions, loaded.bank.manifest)
+    if note:
+        print(note, file=sys.stderr)
     return OK
 
 

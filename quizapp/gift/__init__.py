@@ -17,9 +17,16 @@ one) has no ``=``, so Moodle makes it a multiple-response question: each right o
 -100 %, so one wrong tick cancels the credit. GIFT cannot say all-or-nothing: Moodle still gives
 100/N % per right tick to a correct subset, and the header says so.
 
-Escaping. ``\\ ~ = # { } :`` get a backslash everywhere, math included. Moodle trims every line and
-ends a question at a blank line, so a line break is a real newline only between two visible
-characters and never before a line starting with ``//``; elsewhere it is GIFT's ``\\n`` escape.
+Math. quizapp's ``$inline$`` and ``$$display$$`` math (as :mod:`quizapp.text` reads it) is written as
+MathJax's ``\\(...\\)`` and ``\\[...\\]``, the delimiters Moodle's MathJax filter reads. The importer
+turns them back, so an export, import and export again gives the same text.
+
+Escaping. ``\\ ~ = # { } :`` get a backslash everywhere, math included (``$\\frac{a}{b}$`` is written
+``\\(\\\\frac\\{a\\}\\{b\\}\\)``); a math delimiter's backslash is the only one left bare, which is
+how the importer tells it from a backslash in the text (Moodle reads ``\\\\`` and a bare ``\\`` before
+``(`` alike). Moodle trims every line and ends a question at a blank line, so a line break is a real
+newline only between two visible characters and never before a line starting with ``//``; elsewhere
+it is GIFT's ``\\n`` escape.
 
 Round trip (export, then :func:`import_gift`) keeps exactly: id, title, domain, tags, difficulty,
 scenario, requirements, prompt, option ids, texts, ``why`` and ``violates``, the answer (single, or

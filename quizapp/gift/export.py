@@ -5,19 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..bank.models import Manifest, Question, Scoring
-from .syntax import FORMAT_WORD, PROMPT_MARK, SPECIAL, WRONG_WEIGHT
+from .syntax import FORMAT_WORD, MATH, PROMPT_MARK, SPECIAL, WRONG_WEIGHT
 
 
 def _escape(line: str) -> str:
     return "".join("\\" + c if c in SPECIAL else c for c in line)
 
 
+def _escape_text(text: str) -> str:
+    """Specials escaped, and quizapp's ``$inline$`` / ``$$display$$`` math written as MathJax's
+    ``\\(...\\)`` / ``\\[...\\]``: the only backslashes left unescaped, so the importer finds them."""
+    out: list[str] = []
+    at = 0
+    for m in MATH.finditer(text):
+        out.append(_escape(text[at : m.start()]))
+        if m.group(1) is not None:
+            out.append("\\[" + _escape(m.group(1)) + "\\]")
+        else:
+            out.append("\\(" + _escape(m.group(2)) + "\\)")
+        at = m.end()
+    out.append(_escape(text[at:]))
+    return "".join(out)
+
+
 def _encode(text: str) -> str:
-    """Text as GIFT: specials escaped; real line breaks only where Moodle's line trimming is harmless."""
-    lines = text.split("\n")
-    out = _escape(lines[0])
-    for line in lines[1:]:
-        e = _escape(line)
+    """Text as GIFT: specials escaped, math delimited for MathJax; real line breaks only where
+    Moodle's line trimming is harmless."""
+    lines = _escape_text(text).split("\n")
+    out = lines[0]
+    for e in lines[1:]:
         out += ("\n" if out[-1:].strip() and e[:1].strip() and not e.startswith("//") else "\\n") + e
     return out
 
@@ -53,7 +69,7 @@ def _export_question(q: Question, scoring: Scoring = "all-or-nothing") -> str:
     if q.difficulty != 3:
         lines.append(f"// difficulty: {q.difficulty}")
     lines.append("// " + " ".join([f"[id:{q.id}]"] + [f"[tag:{t}]" for t in q.tags]))
-    lines += [f"::{_escape(q.title)}::[markdown]{_encode(_question_text(q))}", "{"]
+    lines += [f"::{_escape_text(q.title)}::[markdown]{_encode(_question_text(q))}", "{"]
     for option, oid in zip(q.options, q.option_ids, strict=False):
         if option.id is not None:
             lines.append(f"// option-id: {option.id}")
@@ -67,6 +83,26 @@ def _export_question(q: Question, scoring: Scoring = "all-or-nothing") -> str:
             mark = "=" if oid in q.answers else "~%0%" if text.startswith("%") else "~"
         lines.append(mark + text + ("#" + _field(option.why) if option.why.strip() else ""))
     return "\n".join(lines + ["####" + _field(q.explanation), "}"])
+
+
+def scoring_note(questions: Iterable[Question], manifest: Manifest | None = None) -> str | None:
+    """One line on how Moodle will score the exported "choose N" questions under the bank's
+    ``exam.scoring``; None when there are none."""
+    count = sum(q.multiple for q in questions)
+    if not count:
+        return None
+    scoring: Scoring = manifest.exam.scoring if manifest else "all-or-nothing"
+    which = f"{count} choose-N question{'s' if count != 1 else ''}"
+    if scoring == "partial":
+        return (
+            f"{which}: Moodle will score them with partial weights, as this bank's exam.scoring (partial)"
+            " does: +100/N % per right tick, -100/N % per wrong tick, never below 0"
+        )
+    return (
+        f"{which}: Moodle cannot score all-or-nothing (this bank's exam.scoring); each right option weighs"
+        f" +100/N % and each wrong one {WRONG_WEIGHT} %, so any wrong tick scores 0, but a correct subset"
+        " still earns 100/N % per tick"
+    )
 
 
 def export_gift(questions: Iterable[Question], manifest: Manifest | None = None) -> str:

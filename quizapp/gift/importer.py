@@ -19,6 +19,7 @@ from .syntax import (
     _SHOW,
     BRACE,
     FORMAT_WORD,
+    MATH_DELIMITERS,
     META,
     NOT_CARRIED,
     OPTION_ID,
@@ -45,6 +46,14 @@ def _hide(text: str) -> str:
     return re.sub(r"\\([\\~=#{}:n])", lambda m: _HIDE[m.group(1)], text)
 
 
+def _show(hidden: str) -> str:
+    """Text with its escapes hidden, as quizapp writes it: MathJax's ``\\(...\\)`` and ``\\[...\\]``
+    back to ``$...$`` and ``$$...$$``, then the escaped characters shown."""
+    return MATH_DELIMITERS.sub(
+        lambda m: f"$${m.group(1)}$$" if m.group(1) is not None else f"${m.group(2)}$", hidden
+    ).translate(_SHOW)
+
+
 def _settle(text: str) -> str:
     """The YAML ``|`` convention: a multi-line value ends with a newline, a one-line value doesn't."""
     return text + "\n" if "\n" in text and not text.endswith("\n") else text
@@ -58,7 +67,7 @@ def _unformat(hidden: str) -> tuple[str | None, str]:
 
 
 def _value(hidden: str) -> str:
-    return _settle(_unformat(hidden)[1].translate(_SHOW))
+    return _settle(_show(_unformat(hidden)[1]))
 
 
 def _slug(text: str) -> str:
@@ -185,7 +194,7 @@ class _Reader:
             if end < 0:
                 self.note(start, "'::' opens a title that is never closed; read without a title")
             else:
-                title = re.sub(r"\s*\n\s*", " ", s[2:end].translate(_SHOW).strip())
+                title = re.sub(r"\s*\n\s*", " ", _show(s[2:end]).strip())
             at = end + 2 if end >= 0 else 2
         open_, close = s.find("{", at), s.find("}", at)
         problem = _block_problem(s, open_, close)
@@ -209,7 +218,7 @@ class _Reader:
         answer = _answer(ids, weights, "=" in (s[m] for m in marks), todo)
         many = isinstance(answer, list)
         generic = f"Which {len(answer)} options are correct?" if many else "Which option is correct?"
-        scenario, requirements, prompt, split_notes = _split_text(qtext.translate(_SHOW), generic)
+        scenario, requirements, prompt, split_notes = _split_text(_show(qtext), generic)
         todo += split_notes
         if not title:
             title = " ".join((prompt if prompt != generic else scenario).split())

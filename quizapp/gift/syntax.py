@@ -5,6 +5,13 @@ from __future__ import annotations
 import re
 
 SPECIAL = "\\~=#{}:"
+MATH = re.compile(r"\$\$(.+?)\$\$|(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$", re.S)
+"""Math as quizapp reads it (quizapp.text): ``$$display$$``, and ``$inline$`` with no space inside
+either dollar and no backslash or dollar before the first. Exported as MathJax's ``\\[...\\]`` and
+``\\(...\\)``, which Moodle's MathJax filter reads."""
+MATH_DELIMITERS = re.compile(r"\\\[(.*?)\\\]|\\\((.*?)\\\)", re.S)
+"""In GIFT text with its escapes hidden, MathJax's delimiters: a backslash that is not itself escaped
+before ``[`` ``]`` ``(`` ``)``. The exporter writes every other backslash as ``\\\\``."""
 FORMAT_WORD = re.compile(r"\[(markdown|html|plain|moodle)\]")
 PROMPT_MARK = "\n\n<!-- prompt -->\n\n"
 REQUIREMENTS_MARK = re.compile(r"\n\n<!-- requirements ([a-z0-9 -]+) -->\n\n")
