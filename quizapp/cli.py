@@ -13,6 +13,7 @@ from typing import Any
 from . import __version__
 from . import commands as cmd
 from .commands import OK, PROBLEMS, USAGE, UsageError
+from .locations import DataDirError
 
 BACKENDS = ("numpy", "cupy", "auto")
 POSIX_ONLY = (
@@ -165,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[(args.command, getattr(args, "sub_command", None))](args)
     except UsageError as exc:
         print(f"quizapp: error: {exc}", file=sys.stderr)
+        return USAGE
+    except DataDirError as exc:  # e.g. `--data-dir /etc/passwd`: said plainly, not as [Errno 17]
+        print(f"quizapp: {exc}", file=sys.stderr)
         return USAGE
     except KeyboardInterrupt:
         return 130
