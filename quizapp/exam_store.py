@@ -17,6 +17,7 @@ from .bank.models import Question
 from .store import Store
 from .study.choice import reconcile
 from .study.exam import Exam, ExamItem
+from .study.rating import rate, wrong_picks
 
 STATUSES = ("open", "paused", "submitted", "timed-out", "discarded")
 """An exam's life: open (being taken, or left when the process died), paused (left on purpose),
@@ -144,11 +145,13 @@ class ExamStore:
                 if index is not None:
                     item = exam.items[index]
                     db.execute(
-                        "UPDATE exam_items SET chosen = ?, flagged = ?, seconds = ? WHERE exam_id = ? AND position = ?",
+                        "UPDATE exam_items SET chosen = ?, flagged = ?, seconds = ?, confidence = ?"
+                        " WHERE exam_id = ? AND position = ?",
                         (
                             json.dumps(sorted(item.chosen)),
                             int(item.flagged),
                             item.seconds,
+                            item.confidence,
                             exam.exam_id,
                             index,
                         ),
@@ -169,9 +172,12 @@ class ExamStore:
                 for i, item in enumerate(exam.items)
             ],
         )
+        # Final answers are reviews like any other: rated against the exam's own pace, with the wrong
+        # picks kept for the misconceptions view. Cards catch up the next time they are read.
+        pace = exam.time_limit / len(exam.items)
         db.executemany(
-            "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at, exam_id)"
-            " VALUES (NULL, ?, ?, ?, ?, 'exam', ?, ?)",
+            "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at, exam_id,"
+            " confidence, rating, wrong_picks) VALUES (NULL, ?, ?, ?, ?, 'exam', ?, ?, ?, ?, ?)",
             [
                 (
                     q.id,
@@ -180,6 +186,9 @@ class ExamStore:
                     item.seconds,
                     now,
                     exam.exam_id,
+                    item.confidence,
+                    int(rate(q.is_correct(item.chosen), item.seconds, pace, item.confidence)),
+                    json.dumps([p.as_json() for p in wrong_picks(q, item.chosen)]),
                 )
                 for q, item in zip(exam.questions, exam.items, strict=True)
                 if item.answered
@@ -224,9 +233,17 @@ class ExamStore:
 
     def _items(self, exam_id: int) -> list[ExamItem]:
         return [
-            ExamItem(qid, frozenset(json.loads(chosen)), bool(flagged), seconds, tuple(json.loads(order)))
-            for qid, chosen, flagged, seconds, order in self.store.query(
-                "SELECT question_id, chosen, flagged, seconds, option_order FROM exam_items WHERE exam_id = ?"
+            ExamItem(
+                qid,
+                frozenset(json.loads(chosen)),
+                bool(flagged),
+                seconds,
+                tuple(json.loads(order)),
+                confidence,
+            )
+            for qid, chosen, flagged, seconds, order, confidence in self.store.query(
+                "SELECT question_id, chosen, flagged, seconds, option_order, confidence FROM exam_items"
+                " WHERE exam_id = ?"
                 " ORDER BY position",
                 (exam_id,),
             )
