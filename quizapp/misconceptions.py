@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bank import Bank
-from .store import Answer, WrongPick
+from .store import Answer, Store, WrongPick
 from .study.rating import wrong_picks
 
 
@@ -161,3 +161,10 @@ def _texts(bank: Bank | None, requirement: str, questions: dict[str, int]) -> di
             if req.id == requirement:
                 texts[qid] = req.text
     return texts
+
+
+def misconception_session(bank: Bank, store: Store, limit: int | None = None) -> list[str]:
+    """The question ids a "study my misconceptions" session asks, most telling first (those still in
+    the bank; the UI leaves out an unfinished exam's, as for any session)."""
+    known = {qid for qid, _, _ in bank.questions.entries}
+    return rank(store.answers(), bank).question_ids(limit, known)

@@ -85,6 +85,8 @@ class Stats:
     predictions: list[Prediction]
     prediction_summary: PredictionSummary
     questions: list[QuestionMemory]
+    answers: dict[str, int]
+    """How many answers were scheduled reviews (`study --due`), practice, and final exam answers."""
 
     def as_json(self) -> dict[str, Any]:
         """The object `quizapp stats --json` prints."""
@@ -107,6 +109,7 @@ class Stats:
                 **self.prediction_summary.as_json(),
                 "recent": [p.as_json() for p in self.predictions[-20:]],
             },
+            "answers": self.answers,
             "questions": [q.as_json() for q in self.questions],
         }
 
@@ -152,6 +155,11 @@ def build_stats(
         Predictions(store).all(),
         summarize(Predictions(store).all()),
         _questions(bank, cards, answers, probabilities, moment),
+        {
+            "scheduled": sum(a.scheduled for a in answers),
+            "practice": sum(not a.scheduled and a.exam_id is None for a in answers),
+            "exam": sum(a.exam_id is not None for a in answers),
+        },
     )
 
 
@@ -215,8 +223,12 @@ def text_lines(stats: Stats, tz: tzinfo | None = None) -> list[str]:
     p = stats.pass_estimate
     lines.append("")
     lines.append(
-        f"pass probability {_pct(p.estimate)} (95% interval {_pct(p.low)}–{_pct(p.high)}): {p.draws} simulated"
-        f" exams of {p.questions} questions, pass mark {p.pass_percent}%"
+        f"pass probability {100 * p.estimate:.1f}% (95% interval {100 * p.low:.1f}–{100 * p.high:.1f}%):"
+        f" {p.draws} simulated exams of {p.questions} questions, pass mark {p.pass_percent}%"
+    )
+    lines.append(
+        f"answers: {stats.answers['scheduled']} scheduled reviews, {stats.answers['practice']} practice,"
+        f" {stats.answers['exam']} in exams"
     )
     if stats.first_try_accuracy is not None:
         lines.append(
@@ -248,9 +260,11 @@ def text_lines(stats: Stats, tz: tzinfo | None = None) -> list[str]:
         lines.append("calibration: no answer with a stated confidence yet")
     s = stats.prediction_summary
     if s.made:
+        estimates = (
+            f", estimates within tolerance {s.estimates_right} of {s.estimates}" if s.estimates else ""
+        )
         lines.append(
-            f"predictions: {s.made} made, {s.graded} graded; holds/fails right {_pct(s.holds_accuracy)},"
-            f" estimates within tolerance {_pct(s.estimate_accuracy)} of {s.estimates}"
+            f"predictions: {s.made} made, {s.graded} graded; holds/fails right {_pct(s.holds_accuracy)}{estimates}"
         )
     else:
         lines.append("predictions: none yet (commit one before running a simulation)")

@@ -15,11 +15,19 @@ from quizapp.bank import Bank, Manifest, Question, QuestionList, load_bank
 from quizapp.exam_store import ExamStore
 from quizapp.exams import ExamOptions, begin_exam, plan_exam
 from quizapp.memory import SCHEDULER, Memory, replay, study_order
-from quizapp.misconceptions import rank
+from quizapp.misconceptions import misconception_session, rank
 from quizapp.predictions import Predictions, estimate_right, scale_of, summarize
 from quizapp.store import MIGRATIONS, Store, WrongPick
 from quizapp.study.due import due_order, end_of_day, forecast
-from quizapp.study.rating import CalibrationLevel, calibration, cbm_mark, cbm_score, rate, typical_seconds
+from quizapp.study.rating import (
+    CalibrationLevel,
+    calibration,
+    cbm_mark,
+    cbm_score,
+    exam_cbm,
+    rate,
+    typical_seconds,
+)
 from quizapp.study.session import StudySession
 
 DAY = 86_400.0
@@ -206,6 +214,8 @@ def test_a_submitted_exam_updates_cards_and_an_open_one_does_not(tmp_path):
     exam = begin_exam(bank, exams, plan, clock=clock)
     exam.answer(frozenset({"A"}), 0)
     exam.set_confidence(3, 0)
+    resumed = exams.resume(exam.exam_id, {q.id: q for q in bank.questions})
+    assert resumed.items[0].confidence == 3  # saved at once
     exam.answer(frozenset({"C"}), 1)
     assert memory.cards() == {}  # sealed: an open exam's answers are nobody's business yet
     assert study_order(bank, store, wall=wall, seed=1) == [
@@ -217,6 +227,7 @@ def test_a_submitted_exam_updates_cards_and_an_open_one_does_not(tmp_path):
     assert set(cards) == set(plan.question_ids[:2])
     first, second = store.answers()
     assert (first.confidence, first.rating, second.rating) == (3, 4, 1)  # 30 s of a 120 s pace, sure: Easy
+    assert exam_cbm(exam).total == 3  # +3 sure and right, 0 for the rest (unstated, or unanswered)
     assert second.wrong_picks == (WrongPick("C", ("exact", "budget")),)
 
 
@@ -379,6 +390,7 @@ def test_misconceptions_rank_broken_requirements_and_repeated_distractors(tmp_pa
     q2 = next(d for d in ranking.distractors if d.question_id == "q2")
     assert not q2.still_missed  # answered right since
     assert ranking.question_ids() == ["q1", "q2", "q3"]
+    assert misconception_session(bank_of([qs["q3"], qs["q1"]]), store) == ["q1", "q3"]
     assert ranking.question_ids(known={"q2", "q3"}) == ["q2", "q3"]
     assert ranking.as_json(top=1)["requirements"][0]["questions"][0] == {"id": "q1", "count": 3, "text": None}
 

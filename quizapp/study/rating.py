@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fsrs import Rating
 
 from ..bank.models import ExamSettings, Question
 from ..store import Answer, WrongPick
+
+if TYPE_CHECKING:
+    from .exam import Exam
 
 CONFIDENCE_LEVELS = (1, 2, 3)
 CONFIDENCE_NAMES = {1: "unsure", 2: "fairly sure", 3: "sure"}
@@ -118,13 +122,23 @@ class CbmScore:
 
 
 def cbm_score(answers: Iterable[tuple[bool, int | None]]) -> CbmScore:
-    """Certainty-based marks of (correct, confidence) pairs."""
+    """Certainty-based marks of (correct, confidence) pairs (a study session's: ``(r.correct,
+    r.confidence) for r in session.results``)."""
     total = answered = right = 0
     for correct, confidence in answers:
         total += cbm_mark(correct, confidence)
         answered += 1
         right += int(correct)
     return CbmScore(total, answered, right)
+
+
+def exam_cbm(exam: Exam) -> CbmScore:
+    """An exam's certainty-based marks, over every question: an unanswered one is wrong at level 1
+    (it earns 0, as in Moodle), a 'choose N' question counts right only when fully right."""
+    return cbm_score(
+        (q.is_correct(item.chosen), item.confidence)
+        for q, item in zip(exam.questions, exam.items, strict=True)
+    )
 
 
 @dataclass(frozen=True)
