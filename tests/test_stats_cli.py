@@ -87,6 +87,7 @@ def test_stats_json_after_answers_through_the_core_api(tmp_path):
     assert stats["predictions"]["made"] == 1 and stats["predictions"]["holds_accuracy"] == 1.0
     assert set(stats["misconceptions"]) == {"requirements", "distractors"}
     assert [c["confidence"] for c in stats["calibration"]] == [1, 2, 3]
+    assert stats["answers"] == {"scheduled": len(answered) + 1, "practice": 0, "exam": 0}
 
     # another date, for this run only; the same history gives the same numbers
     later = quizapp(
@@ -177,3 +178,20 @@ def test_answers_given_in_the_tui_show_in_stats_json(tmp_path, terminals):  # no
     reviewed = [q for q in stats["questions"] if q["answered"]]
     assert len(reviewed) == 2 and all(q["stability"] > 0 and q["due"] for q in reviewed)
     assert stats["due"]["new"] == len(stats["questions"]) - 2
+
+
+def test_the_month_of_study_script_runs_and_readiness_grows():
+    done = subprocess.run(
+        [sys.executable, "benchmarks/learner_month.py", "--days", "6", "--per-day", "8", "--draws", "300"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [
+        r for r in (line.split() for line in done.stdout.splitlines()) if r[0].isdigit() and r[1].isdigit()
+    ]
+    assert [int(r[0]) for r in rows] == [1, 2, 3, 4, 5, 6]
+    readiness = [float(r[5]) for r in rows]
+    assert all(0 <= r <= 1 for r in readiness) and readiness[-1] > readiness[0]
