@@ -17,7 +17,6 @@ from .bank.models import Question
 from .store import Store
 from .study.choice import reconcile
 from .study.exam import Exam, ExamItem
-from .study.rating import rate, wrong_picks
 
 STATUSES = ("open", "paused", "submitted", "timed-out", "discarded")
 """An exam's life: open (being taken, or left when the process died), paused (left on purpose),
@@ -163,6 +162,8 @@ class ExamStore:
 
     def _submit(self, db: Any, exam: Exam, now: float) -> None:
         """Close the exam with its score, and give each answered question its one final answer."""
+        from .study.rating import rate, wrong_picks  # FSRS is imported on the first submit, not at start-up
+
         r = exam.result
         assert r is not None
         db.executemany(

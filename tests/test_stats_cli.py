@@ -195,3 +195,17 @@ def test_the_month_of_study_script_runs_and_readiness_grows():
     assert [int(r[0]) for r in rows] == [1, 2, 3, 4, 5, 6]
     readiness = [float(r[5]) for r in rows]
     assert all(0 <= r <= 1 for r in readiness) and readiness[-1] > readiness[0]
+
+
+def test_start_up_imports_no_scheduler(tmp_path):
+    """FSRS loads when memory is first used (or an exam is submitted), not at start-up: importing it
+    costs about 8 ms, and start-up is held to twice a bare Textual app's."""
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom quizapp.ui import make_app\n"
+        f"make_app(Path({str(EXAM_BANK)!r}), Path({str(tmp_path)!r}))\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] == 'fsrs'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
