@@ -87,6 +87,8 @@ class Stats:
     questions: list[QuestionMemory]
     answers: dict[str, int]
     """How many answers were scheduled reviews (`study --due`), practice, and final exam answers."""
+    passed_date: date | None = None
+    """The planned exam date when it has passed (readiness is then as of now)."""
 
     def as_json(self) -> dict[str, Any]:
         """The object `quizapp stats --json` prints."""
@@ -94,6 +96,7 @@ class Stats:
             "bank": self.bank_title,
             "now": self.now.isoformat(),
             "exam_date": self.exam_date.isoformat() if self.exam_date else None,
+            "exam_date_passed": self.passed_date.isoformat() if self.passed_date else None,
             "prior": self.prior,
             "readiness": None if self.readiness is None else round(self.readiness, 4),
             "domains": [d.as_json() for d in self.domains],
@@ -126,12 +129,15 @@ def build_stats(
     wall: Wall = time.time,
 ) -> Stats:
     """The stats at ``now`` (the wall clock by default) for ``exam_date`` (the stored one when None;
-    with neither, readiness is as of now). The pass probability uses a fixed ``seed``, so the same
+    with neither, or when that date has passed, readiness is as of now). The pass probability uses a fixed ``seed``, so the same
     history always reports the same number."""
     memory = Memory.for_bank(store, bank, wall=wall)
     moment = now or memory.now()
     plan = load_plan(store)
     target_date = exam_date or plan.exam_date
+    passed = None
+    if target_date is not None and target_date < local_date(moment, tz):
+        passed, target_date = target_date, None  # the exam is over: as of now until a new date is planned
     target = exam_moment(target_date, tz) if target_date else moment
     cards = memory.cards()
     ids = [qid for qid, _, _ in bank.questions.entries]
@@ -160,6 +166,7 @@ def build_stats(
             "practice": sum(not a.scheduled and a.exam_id is None for a in answers),
             "exam": sum(a.exam_id is not None for a in answers),
         },
+        passed,
     )
 
 
@@ -197,6 +204,11 @@ def text_lines(stats: Stats, tz: tzinfo | None = None) -> list[str]:
     if stats.exam_date:
         days = (stats.exam_date - local_date(stats.now, tz)).days
         when = f"exam on {stats.exam_date.isoformat()} ({days} day{'s' if days != 1 else ''} away)"
+    elif stats.passed_date:
+        when = (
+            f"the exam on {stats.passed_date.isoformat()} has passed (`quizapp plan --exam-date` sets the"
+            " next one): readiness is as of now"
+        )
     else:
         when = "no exam date (`quizapp plan --exam-date YYYY-MM-DD` sets one): readiness is as of now"
     lines.append(f"{when}; questions never answered count at {stats.prior:.2f}")

@@ -176,3 +176,23 @@ def test_more_readiness_means_a_higher_pass_probability():
     assert estimates[2] == pytest.approx(exact_pass_probability([0.9] * 6, 70), abs=0.04)
     with pytest.raises(ValueError):
         pass_probability(bank, {}, draws=0)
+
+
+def test_stats_aim_at_the_stored_exam_date_until_it_has_passed(tmp_path):
+    from quizapp.stats import build_stats, text_lines
+
+    bank = bank_of([question(f"q{i}", "abc"[i % 3]) for i in range(6)])
+    wall = Wall()
+    store = Store.in_dir(tmp_path)
+    Memory.for_bank(store, bank, wall=wall).record(bank.question("q0"), ["A"], 100)
+    save_plan(store, exam_date=date(2027, 3, 31), prior=0.3)
+    now = datetime.fromtimestamp(T0, UTC)
+    stats = build_stats(bank, store, now=now, tz=UTC, draws=200)
+    assert stats.exam_date == date(2027, 3, 31) and stats.prior == 0.3
+    assert stats.questions[0].at_target < 1.0 and stats.questions[1].at_target == 0.3
+    assert stats.readiness == pytest.approx((stats.questions[0].at_target + 5 * 0.3) / 6)
+    after = build_stats(bank, store, now=now + timedelta(days=40), tz=UTC, draws=200)
+    assert (after.exam_date, after.passed_date) == (None, date(2027, 3, 31))  # over: as of now
+    assert "has passed" in text_lines(after, UTC)[1]
+    sooner = build_stats(bank, store, exam_date=date(2027, 3, 2), now=now, tz=UTC, draws=200)
+    assert sooner.questions[0].at_target > stats.questions[0].at_target
