@@ -49,6 +49,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/startup.py
 	$(BIN)/python benchmarks/keypress.py
 	$(BIN)/python benchmarks/bank_10k.py
+	$(BIN)/python benchmarks/learner_month.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

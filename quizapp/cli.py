@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     study = command("study", "study with feedback after every answer")
     study.add_argument("--domain", metavar="D", help="only this domain (its id: see `quizapp domains`)")
     study.add_argument("--tag", metavar="T", help="only questions with this tag")
+    study.add_argument(
+        "--due", action="store_true", help="due reviews first (FSRS schedule), then questions never answered"
+    )
 
     command("domains", "the bank's domains: the ids --domain takes, titles and question counts")
 
@@ -123,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--backend", choices=BACKENDS, default=None, help="array backend (or $QUIZAPP_BACKEND)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
 
+    _memory_commands(command)
+
     export = command("export", "write the bank in another format")
     export_sub = export.add_subparsers(dest="sub_command", metavar="FORMAT", required=True)
     command("gift", "Moodle's GIFT text format", export_sub).add_argument(
@@ -135,6 +140,25 @@ def build_parser() -> argparse.ArgumentParser:
     gift_in.add_argument("source", metavar="IN", help="GIFT file to read")
     gift_in.add_argument("outdir", metavar="OUTDIR", help="folder for the YAML files")
     return parser
+
+
+def _memory_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
+    """`quizapp stats` and `quizapp plan`: what the memory schedule knows, and the exam it aims at."""
+    stats = command(
+        "stats", "readiness per domain, pass probability, due forecast, misconceptions, predictions"
+    )
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+    stats.add_argument(
+        "--exam-date", metavar="YYYY-MM-DD", help="aim at this date instead of the stored one (not stored)"
+    )
+    plan = command("plan", "store the exam date that readiness and the pass probability aim at")
+    plan.add_argument("--exam-date", metavar="YYYY-MM-DD", help="the day of the exam (today or later)")
+    plan.add_argument(
+        "--prior",
+        type=float,
+        metavar="P",
+        help="chance that a question never answered is right on the day, 0..1 (default 0.5)",
+    )
 
 
 COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int]] = {
@@ -150,6 +174,8 @@ COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int
     ("sim", "run"): cmd.sim_run,
     ("sim", "show"): cmd.sim_show,
     ("domains", None): cmd.domains,
+    ("stats", None): cmd.stats,
+    ("plan", None): cmd.plan,
     ("export", "gift"): cmd.export_gift,
     ("import", "gift"): cmd.import_gift,
 }

@@ -144,11 +144,13 @@ class ExamStore:
                 if index is not None:
                     item = exam.items[index]
                     db.execute(
-                        "UPDATE exam_items SET chosen = ?, flagged = ?, seconds = ? WHERE exam_id = ? AND position = ?",
+                        "UPDATE exam_items SET chosen = ?, flagged = ?, seconds = ?, confidence = ?"
+                        " WHERE exam_id = ? AND position = ?",
                         (
                             json.dumps(sorted(item.chosen)),
                             int(item.flagged),
                             item.seconds,
+                            item.confidence,
                             exam.exam_id,
                             index,
                         ),
@@ -160,6 +162,8 @@ class ExamStore:
 
     def _submit(self, db: Any, exam: Exam, now: float) -> None:
         """Close the exam with its score, and give each answered question its one final answer."""
+        from .study.rating import rate, wrong_picks  # FSRS is imported on the first submit, not at start-up
+
         r = exam.result
         assert r is not None
         db.executemany(
@@ -169,9 +173,12 @@ class ExamStore:
                 for i, item in enumerate(exam.items)
             ],
         )
+        # Final answers are reviews like any other: rated against the exam's own pace, with the wrong
+        # picks kept for the misconceptions view. Cards catch up the next time they are read.
+        pace = exam.time_limit / len(exam.items)
         db.executemany(
-            "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at, exam_id)"
-            " VALUES (NULL, ?, ?, ?, ?, 'exam', ?, ?)",
+            "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at, exam_id,"
+            " confidence, rating, wrong_picks) VALUES (NULL, ?, ?, ?, ?, 'exam', ?, ?, ?, ?, ?)",
             [
                 (
                     q.id,
@@ -180,6 +187,9 @@ class ExamStore:
                     item.seconds,
                     now,
                     exam.exam_id,
+                    item.confidence,
+                    int(rate(q.is_correct(item.chosen), item.seconds, pace, item.confidence)),
+                    json.dumps([p.as_json() for p in wrong_picks(q, item.chosen)]),
                 )
                 for q, item in zip(exam.questions, exam.items, strict=True)
                 if item.answered
@@ -224,9 +234,17 @@ class ExamStore:
 
     def _items(self, exam_id: int) -> list[ExamItem]:
         return [
-            ExamItem(qid, frozenset(json.loads(chosen)), bool(flagged), seconds, tuple(json.loads(order)))
-            for qid, chosen, flagged, seconds, order in self.store.query(
-                "SELECT question_id, chosen, flagged, seconds, option_order FROM exam_items WHERE exam_id = ?"
+            ExamItem(
+                qid,
+                frozenset(json.loads(chosen)),
+                bool(flagged),
+                seconds,
+                tuple(json.loads(order)),
+                confidence,
+            )
+            for qid, chosen, flagged, seconds, order, confidence in self.store.query(
+                "SELECT question_id, chosen, flagged, seconds, option_order, confidence FROM exam_items"
+                " WHERE exam_id = ?"
                 " ORDER BY position",
                 (exam_id,),
             )

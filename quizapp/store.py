@@ -99,6 +99,50 @@ MIGRATIONS: list[str] = [
         WHERE a.exam_id = exam_items.exam_id AND a.question_id = exam_items.question_id), 0)
         WHERE exam_id IN (SELECT id FROM exams WHERE correct IS NOT NULL);
     """,
+    # version 4: memory (issue 14). Each answer may carry the learner's confidence (1..3, NULL: not
+    # stated), the rating it was given (1..4, FSRS's Again..Easy) and the learner's override of it,
+    # whether it was a scheduled review (`study --due`) or practice, and its wrong picks with the
+    # requirement ids each breaks (JSON). `cards` caches each question's FSRS card; it is rebuilt by
+    # replaying that question's answers, so it may be dropped at any time. Answers from before this
+    # version have no rating: replay rates them Good when right and Again when wrong.
+    """
+    ALTER TABLE answers ADD COLUMN confidence INTEGER CHECK (confidence BETWEEN 1 AND 3);
+    ALTER TABLE answers ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 4);
+    ALTER TABLE answers ADD COLUMN rating_override INTEGER CHECK (rating_override BETWEEN 1 AND 4);
+    ALTER TABLE answers ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE answers ADD COLUMN wrong_picks TEXT;
+    ALTER TABLE exam_items ADD COLUMN confidence INTEGER;
+    CREATE TABLE cards (
+        question_id TEXT PRIMARY KEY,
+        state INTEGER NOT NULL,
+        step INTEGER,
+        stability REAL,
+        difficulty REAL,
+        due TEXT NOT NULL,
+        last_review TEXT,
+        reviews INTEGER NOT NULL,
+        last_answer_id INTEGER NOT NULL
+    );
+    CREATE TABLE predictions (
+        id INTEGER PRIMARY KEY,
+        sim_id TEXT NOT NULL,
+        params TEXT NOT NULL,
+        holds INTEGER NOT NULL,
+        estimate REAL,
+        headline TEXT,
+        scale TEXT NOT NULL DEFAULT 'linear',
+        at REAL NOT NULL,
+        actual_holds INTEGER,
+        actual_value REAL,
+        holds_right INTEGER,
+        estimate_right INTEGER,
+        graded REAL
+    );
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -136,6 +180,97 @@ class Answer:
     seconds: float
     mode: str
     answered_at: float
+    exam_id: int | None = None
+    confidence: int | None = None
+    """1 (unsure) .. 3 (sure); None when the learner did not say."""
+    rating: int | None = None
+    """The rating given when it was answered, 1..4 (Again .. Easy); None for answers from before v4."""
+    rating_override: int | None = None
+    """The learner's own rating, which replaces ``rating``."""
+    scheduled: bool = False
+    """A review the schedule asked for (`study --due`), not practice."""
+    wrong_picks: tuple[WrongPick, ...] | None = None
+    """Each wrong option picked and the requirement ids it breaks; None when not recorded (before v4)."""
+
+
+@dataclass(frozen=True)
+class WrongPick:
+    """A distractor the learner picked, and the requirement ids the bank says it breaks."""
+
+    option: str
+    violates: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """{"option": id, "violates": [ids]}."""
+        return {"option": self.option, "violates": list(self.violates)}
+
+
+ANSWER_COLUMNS = (
+    "id, session_id, question_id, chosen, correct, seconds, mode, answered_at, exam_id, confidence, rating,"
+    " rating_override, scheduled, wrong_picks"
+)
+
+
+def answer_from_row(r: Sequence[Any]) -> Answer:
+    """An :class:`Answer` from a row selected with ``ANSWER_COLUMNS``."""
+    picks = (
+        None
+        if r[13] is None
+        else tuple(WrongPick(p["option"], tuple(p["violates"])) for p in json.loads(r[13]))
+    )
+    return Answer(
+        r[0],
+        r[1],
+        r[2],
+        tuple(json.loads(r[3])),
+        bool(r[4]),
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
+        r[11],
+        bool(r[12]),
+        picks,
+    )
+
+
+def insert_answer(
+    db: sqlite3.Connection,
+    question_id: str,
+    chosen: Iterable[str],
+    correct: bool,
+    seconds: float,
+    *,
+    mode: str = "study",
+    session_id: int | None = None,
+    answered_at: float | None = None,
+    confidence: int | None = None,
+    rating: int | None = None,
+    scheduled: bool = False,
+    wrong_picks: Sequence[WrongPick] | None = None,
+) -> int:
+    """Insert one answer inside the caller's transaction; the row's id."""
+    picks = None if wrong_picks is None else json.dumps([p.as_json() for p in wrong_picks])
+    cur = db.execute(
+        "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at, confidence,"
+        " rating, scheduled, wrong_picks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            session_id,
+            question_id,
+            json.dumps(sorted(chosen)),
+            int(correct),
+            float(seconds),
+            mode,
+            time.time() if answered_at is None else float(answered_at),
+            confidence,
+            rating,
+            int(scheduled),
+            picks,
+        ),
+    )
+    return int(cur.lastrowid or 0)
 
 
 @dataclass(frozen=True)
@@ -240,25 +375,37 @@ class Store:
         mode: str = "study",
         session_id: int | None = None,
     ) -> int:
-        """Store one answer, committed before this returns; the row's id."""
-        picked = json.dumps(sorted(chosen))
+        """Store one answer, committed before this returns; the row's id. (Rated answers that also
+        update the question's memory card go through :meth:`quizapp.memory.Memory.record`.)"""
         with self.transaction() as db:
-            cur = db.execute(
-                "INSERT INTO answers(session_id, question_id, chosen, correct, seconds, mode, answered_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (session_id, question_id, picked, int(correct), float(seconds), mode, time.time()),
-            )
-            return int(cur.lastrowid or 0)
+            return insert_answer(db, question_id, chosen, correct, seconds, mode=mode, session_id=session_id)
 
     def answers(self, question_id: str | None = None) -> list[Answer]:
         """Every stored answer (or those to one question), oldest first."""
-        sql = "SELECT id, session_id, question_id, chosen, correct, seconds, mode, answered_at FROM answers"
+        sql = f"SELECT {ANSWER_COLUMNS} FROM answers"
         rows = (
             self.query(sql + " WHERE question_id = ? ORDER BY id", (question_id,))
             if question_id
             else self.query(sql + " ORDER BY id")
         )
-        return [Answer(r[0], r[1], r[2], tuple(json.loads(r[3])), bool(r[4]), r[5], r[6], r[7]) for r in rows]
+        return [answer_from_row(r) for r in rows]
+
+    def setting(self, key: str) -> str | None:
+        """A stored setting (the exam date, the prior ...), or None when it was never set."""
+        row = self.row("SELECT value FROM settings WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Store a setting; None removes it."""
+        with self.transaction() as db:
+            if value is None:
+                db.execute("DELETE FROM settings WHERE key = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT INTO settings(key, value) VALUES (?, ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
 
     def progress(self) -> dict[str, Progress]:
         """Per question id: attempts, how many were right, and whether the latest was."""

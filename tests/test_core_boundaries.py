@@ -20,6 +20,11 @@ CORE = [
     "quizapp.text",
     "quizapp.locations",
     "quizapp.cli",
+    "quizapp.memory",
+    "quizapp.readiness",
+    "quizapp.stats",
+    "quizapp.misconceptions",
+    "quizapp.predictions",
     "sims",
 ]
 

@@ -92,6 +92,8 @@ class ExamItem:
     seconds: float = 0.0
     order: tuple[str, ...] = ()
     """Option ids in display order, drawn from the exam's seed; () means the file's order."""
+    confidence: int | None = None
+    """How sure the learner said they were, 1..3 (certainty-based marking); None: not said."""
 
     @property
     def answered(self) -> bool:
@@ -248,6 +250,16 @@ class Exam:
             n = needed(question)
             raise ChoiceRefused(f"This question takes {n} answer{'s' if n > 1 else ''}, not {len(chosen)}.")
         self.items[i].chosen = frozenset(chosen)
+        self._save("answer", i)
+
+    def set_confidence(self, level: int | None, index: int | None = None) -> None:
+        """Say how sure the learner is of a question's answer (1..3, None: not said); until submission."""
+        if level is not None and level not in (1, 2, 3):
+            raise ValueError(f"confidence is 1, 2 or 3, not {level!r}")
+        i = self.current if index is None else index
+        if self.result is not None:
+            return
+        self.items[i].confidence = level
         self._save("answer", i)
 
     def toggle_flag(self, index: int | None = None) -> bool:

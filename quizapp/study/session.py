@@ -25,6 +25,8 @@ class AnswerResult:
     chosen: frozenset[str]
     correct: bool
     seconds: float
+    confidence: int | None = None
+    """How sure the learner said they were before submitting, 1..3; None when they did not say."""
 
 
 class NothingChosen(ChoiceRefused):
@@ -57,6 +59,8 @@ class StudySession:
         self.questions = list(questions)
         self.index = 0
         self.selection: set[str] = set()
+        self.confidence: int | None = None
+        """How sure the learner is of the current choice (1..3), set before submitting; None: not said."""
         self.results: list[AnswerResult] = []
         self.submitted: AnswerResult | None = None
         self._record = record
@@ -92,6 +96,13 @@ class StudySession:
             return
         self.selection = set(toggled(self.current, self.selection, option_id))
 
+    def set_confidence(self, level: int | None) -> None:
+        """Say how sure the learner is before submitting: 1 unsure, 2 fairly sure, 3 sure (None: unsaid)."""
+        if level is not None and level not in (1, 2, 3):
+            raise ValueError(f"confidence is 1, 2 or 3, not {level!r}")
+        if self.submitted is None:
+            self.confidence = level
+
     def submit(self) -> AnswerResult:
         """Judge the current choice (right only when exactly the answer), record it, return the result.
 
@@ -104,7 +115,11 @@ class StudySession:
         check_complete(self.current, self.selection)
         chosen = frozenset(self.selection)
         result = AnswerResult(
-            self.current, chosen, self.current.is_correct(chosen), self._clock() - self._shown_at
+            self.current,
+            chosen,
+            self.current.is_correct(chosen),
+            self._clock() - self._shown_at,
+            self.confidence,
         )
         if self._record is not None:
             self._record(result)  # persisted before the learner sees the verdict
@@ -118,6 +133,7 @@ class StudySession:
             return False
         self.index += 1
         self.selection = set()
+        self.confidence = None
         self.submitted = None
         self.shown = self._present()
         self._shown_at = self._clock()

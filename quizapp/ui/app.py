@@ -80,6 +80,7 @@ class QuizApp(App[None]):
         resume: bool = False,
         clock: Clock | None = None,
         wall: Clock | None = None,
+        due: bool = False,
     ) -> None:
         super().__init__()
         self.bank_dir = bank_dir
@@ -96,6 +97,8 @@ class QuizApp(App[None]):
         self.resume = resume
         self.clock = clock
         """The exam clock (monotonic seconds); tests inject one they move by hand."""
+        self.due_first = due
+        """`study --due`: study in the schedule's order (``quizapp.memory.study_order``)."""
 
     @property
     def scoring(self) -> Scoring:
@@ -312,12 +315,14 @@ def make_app(
     resume: bool = False,
     clock: Clock | None = None,
     wall: Clock | None = None,
+    due: bool = False,
 ) -> QuizApp:
     """Build the app: load the bank (bundled by default) and open the store (StoreError if it cannot).
 
     ``start="exam"`` opens an exam over the home screen: ``questions``, ``minutes``, ``domain`` and
     ``seed`` default to the bank's settings; ``resume`` resumes the unfinished exam instead. ``clock``
-    replaces the exam's monotonic clock and ``wall`` the wall clock of exam dates and pauses (for tests)."""
+    replaces the exam's monotonic clock and ``wall`` the wall clock of exam dates and pauses (for tests).
+    ``due`` (`study --due`) asks for the schedule's order, kept as ``app.due_first``."""
     if start not in STARTS:
         raise ValueError(f"start must be one of {', '.join(STARTS)}, not {start!r}")
     bank_dir = Path(bank_dir) if bank_dir is not None else bundled_bank()
@@ -338,4 +343,5 @@ def make_app(
         resume=resume,
         clock=clock,
         wall=wall,
+        due=due,
     )
