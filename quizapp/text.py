@@ -48,9 +48,10 @@ _ESCAPED = {",": " ", ";": " ", ":": " ", ">": " ", " ": " ", "!": "", "\\": " "
 """``\\`` and a non-letter: spacing, or ``\\|``; any other (``\\% \\# \\& \\_ \\$ \\{ \\}``) is the character."""
 _FONTS = _words(
     "text textrm textit textbf texttt textsf textnormal emph mathrm mathit mathbf mathsf mathtt "
-    "mathcal mathscr mathfrak boldsymbol bm operatorname mbox"
+    "mathscr mathfrak boldsymbol bm operatorname mbox"
 )
 _BLACKBOARD = str.maketrans("RNZQC", "ℝℕℤℚℂ")
+_CALLIGRAPHIC = str.maketrans("BEFHILMR", "ℬℰℱℋℐℒℳℛ")
 _ACCENTS = _table(
     "hat=\u0302 widehat=\u0302 bar=\u0304 overline=\u0305 tilde=\u0303 widetilde=\u0303 vec=\u20d7 "
     "dot=\u0307 ddot=\u0308 check=\u030c breve=\u0306"
@@ -184,6 +185,8 @@ class _Tex:
             return self.argument(), False
         if name == "mathbb":
             return self.argument().translate(_BLACKBOARD), False
+        if name == "mathcal":  # the loss is ℒ, never the depth L
+            return self.argument().translate(_CALLIGRAPHIC), False
         if name in ("frac", "dfrac", "tfrac"):
             top = self.argument()
             return f"{_group(top)}/{_group(self.argument())}", False
@@ -248,15 +251,25 @@ def _parser() -> Any:
 
     md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
-    inner = math_inline_dollar(allow_space=False, allow_digits=False, allow_double=True)
+    inner = math_inline_dollar(allow_space=False, allow_digits=True, allow_double=True)
 
     def located(state: Any, silent: bool) -> bool:
-        """dollarmath's inline rule, recording where in the inline source each span starts and ends."""
-        start, count = state.pos, len(state.tokens)
-        if not inner(state, silent):
+        """dollarmath's inline rule, recording where in the inline source each span starts and ends.
+
+        The digit rule (no digit just before the opening ``$`` or just after the closing one, so "$5 and
+        $10" is no math) is checked here: the plugin's own check reads ``src[-1]`` at position 0, so a
+        paragraph that starts with math and ends with a digit would lose its math."""
+        start, src = state.pos, state.src
+        if not inner(state, True):
             return False
-        if not silent and len(state.tokens) > count:
-            state.tokens[-1].meta["span"] = (start, state.pos)
+        end, state.pos = state.pos, start
+        if (start > 0 and src[start - 1].isdigit()) or (end < len(src) and src[end].isdigit()):
+            return False
+        if silent:
+            state.pos = end
+            return True
+        inner(state, False)
+        state.tokens[-1].meta["span"] = (start, state.pos)
         return True
 
     md.inline.ruler.at("math_inline", located)

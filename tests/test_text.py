@@ -151,3 +151,13 @@ def test_text_without_dollars_skips_the_parser(monkeypatch):
     monkeypatch.setattr(text, "_math_spans", refuse)
     assert text.render("**plain** text") == "**plain** text"
     assert text.plain("**plain** text") == "plain text"
+
+
+def test_math_at_the_start_of_a_line_that_ends_in_a_digit():
+    # dollarmath's own digit check reads the last character when the math opens the paragraph
+    assert plain(r"$\|g\|$ = 0.458") == "‖g‖ = 0.458"
+    assert plain("$x^2$ then $5 and 6") == "x² then $5 and 6"
+
+
+def test_calligraphic_letters_tell_the_loss_from_the_depth():
+    assert math_to_unicode(r"\partial \mathcal{L}/\partial x_L") == "∂ℒ/∂x_L"
