@@ -229,6 +229,7 @@ class _Tex:
         return (raised if raised[:1] != "^" else f"({index})") + "√" + radicand
 
 
+@functools.lru_cache(maxsize=8192)
 def math_to_unicode(tex: str) -> str:
     """A LaTeX math fragment as plain Unicode text on one line: ``\\sqrt{d_k}`` -> ``√dₖ``,
     ``QK^T`` -> ``QKᵀ``, ``W_{Q}`` -> ``W_Q``, ``h_{T-50}`` -> ``h_(T−50)`` (see :func:`_script`)."""
