@@ -68,11 +68,13 @@ def _outside_a_bank(paths: list[Path], command: str) -> list[str]:
 
 
 def sim_list(args: argparse.Namespace) -> int:
-    """`quizapp sim list`: id, title and claim of every simulation."""
+    """`quizapp sim list`: id, title and claim of every simulation (math as Unicode, like the TUI)."""
     import sims
 
+    from .text import plain
+
     for simulation in sims.all_simulations():
-        print(f"{simulation.id}\n  {simulation.title}\n  claim: {simulation.claim}\n")
+        print(f"{simulation.id}\n  {plain(simulation.title)}\n  claim: {plain(simulation.claim)}\n")
     return OK
 
 
@@ -87,12 +89,15 @@ def _simulation(sim_id: str) -> Any:
 
 
 def sim_show(args: argparse.Namespace) -> int:
-    """`quizapp sim show ID`: the claim, the counter setting and every parameter (type, range, default, help)."""
+    """`quizapp sim show ID`: the claim, the counter setting, every parameter (type, range, default, help)
+    and what each measured number means. Text is plain Unicode; --json keeps the raw ($math$) strings."""
     from .params import fmt, param_rows
+    from .text import plain
 
     simulation = _simulation(args.id)
     rows = param_rows(simulation.Params)
     counter = ", ".join(f"{k}={fmt(v)}" for k, v in simulation.counter.items())
+    quantities = dict(simulation.quantities)
     if args.json:
         shown = {
             "id": simulation.id,
@@ -100,11 +105,12 @@ def sim_show(args: argparse.Namespace) -> int:
             "claim": simulation.claim,
             "counter": dict(simulation.counter),
             "parameters": [row.as_json() for row in rows],
+            "quantities": [{"key": key, "label": plain(label)} for key, label in quantities.items()],
         }
-        print(json.dumps(shown, indent=2))
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
         return OK
-    print(f"{simulation.id}: {simulation.title}")
-    print(f"  claim:   {simulation.claim}")
+    print(f"{simulation.id}: {plain(simulation.title)}")
+    print(f"  claim:   {plain(simulation.claim)}")
     print(f"  counter: {counter}  (--counter runs it: the claim must not hold there)")
     print("  parameters (--set NAME=VALUE):")
     width = max(len(row.name) for row in rows)
@@ -112,7 +118,12 @@ def sim_show(args: argparse.Namespace) -> int:
         facts = ", ".join(part for part in (row.type, row.range, f"default {fmt(row.default)}") if part)
         print(f"    {row.name:<{width}}  {facts}")
         if row.help:
-            print(f"    {'':<{width}}  {row.help}")
+            print(f"    {'':<{width}}  {plain(row.help)}")
+    if quantities:
+        print("  measured (the numbers a run reports):")
+        width = max(len(key) for key in quantities)
+        for key, label in quantities.items():
+            print(f"    {key:<{width}}  {plain(label)}")
     return OK
 
 
@@ -124,6 +135,7 @@ def sim_run(args: argparse.Namespace) -> int:
 
     from .params import ParamError, fmt, plain_errors, read_overrides
     from .progress import StderrProgress
+    from .text import plain
 
     simulation = _simulation(args.id)
     try:
@@ -133,7 +145,11 @@ def sim_run(args: argparse.Namespace) -> int:
     progress = StderrProgress(simulation.id)
     try:
         result = sims.run_simulation(
-            simulation, overrides, counter=args.counter, backend=args.backend, on_frame=progress.update
+            simulation,
+            overrides,
+            counter=args.counter,
+            backend=args.backend,
+            on_frame=lambda frame: progress.show(frame.progress, plain(frame.message)),
         )
     except ValidationError as exc:
         raise UsageError(
@@ -143,16 +159,20 @@ def sim_run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     finally:
         progress.close()
+    quantities = simulation.quantities
     if args.json:
-        print(json.dumps(result.as_json()))
+        shown = result.as_json()
+        shown["labels"] = {key: plain(quantities[key]) for key in shown["measured"] if key in quantities}
+        print(json.dumps(shown, ensure_ascii=False))
     else:
         mark = "claim holds" if result.verdict.holds else "claim does not hold"
         print(f"{simulation.id}: {mark}")
-        print(f"  claim:    {simulation.claim}")
+        print(f"  claim:    {plain(simulation.claim)}")
         print(f"  params:   {', '.join(f'{k}={fmt(v)}' for k, v in result.params.items())}")
-        print(f"  summary:  {result.verdict.summary}")
+        print(f"  summary:  {plain(result.verdict.summary)}")
         for key, value in result.verdict.measured.items():
-            print(f"  {key}: {fmt(value)}")
+            label = f"  ({plain(quantities[key])})" if key in quantities else ""
+            print(f"  {key}: {fmt(value)}{label}")
         print(f"  backend {result.backend}, {result.seconds:.2f} s")
     return OK
 

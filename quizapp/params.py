@@ -45,17 +45,30 @@ def bounds(model: type[BaseModel], name: str) -> str:
     return ""
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
 def fmt(value: Any) -> str:
-    """A number compactly: 4 significant digits for floats, exact integers, yes/no for booleans."""
+    """A number compactly: 4 significant digits for floats, exact integers, yes/no for booleans, and
+    powers written as powers: ``2³¹−1`` (a seed's upper bound), ``10⁶``, ``1.074 × 10⁹``, ``2.5 × 10⁻⁵``."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
     if isinstance(value, int) and value >= 2**16 and (value + 1) & value == 0:
-        return f"2^{(value + 1).bit_length() - 1}-1"  # a seed's upper bound, 2^31-1, fits a narrow column
-    if isinstance(value, int) and abs(value) >= 10**7:
-        return f"{value:.4g}"
+        return f"2{str((value + 1).bit_length() - 1).translate(_SUPERSCRIPT)}−1"  # fits a narrow column
+    if isinstance(value, float) or (isinstance(value, int) and abs(value) >= 10**7):
+        return _powers_of_ten(f"{value:.4g}")
     return str(value)
+
+
+def _powers_of_ten(number: str) -> str:
+    """``1e+06`` -> ``10⁶``, ``2.5e-05`` -> ``2.5 × 10⁻⁵``; a number without an exponent is kept."""
+    mantissa, e, exponent = number.partition("e")
+    if not e:
+        return number
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    if mantissa in ("1", "-1"):
+        return mantissa[:-1] + power
+    return f"{mantissa} × {power}"
 
 
 def type_name(annotation: Any) -> str:

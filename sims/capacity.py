@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import sci
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict, fit_slope
 from .registry import register
 
@@ -77,9 +78,9 @@ def count(shapes: dict[str, tuple[int, ...]]) -> int:
 class CapacityParams(SimParams):
     """Model width and the range of sequence lengths."""
 
-    d: int = Field(64, ge=1, le=256, description="Model width d (features per position).")
-    n_min: int = Field(16, ge=1, le=65536, description="Shortest sequence length counted.")
-    n_max: int = Field(4096, ge=1, le=65536, description="Longest sequence length counted.")
+    d: int = Field(64, ge=1, le=256, description="Model width $d$ (features per position).")
+    n_min: int = Field(16, ge=1, le=65536, description="Shortest sequence length $n$ counted.")
+    n_max: int = Field(4096, ge=1, le=65536, description="Longest sequence length $n$ counted.")
     points: int = Field(10, ge=2, le=32, description="How many lengths between n_min and n_max.")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the weights and inputs allocated.")
 
@@ -87,7 +88,7 @@ class CapacityParams(SimParams):
     def _ordered(self) -> CapacityParams:
         if self.n_min >= self.n_max or self.points < 2:
             raise ValueError(
-                "cannot fit a slope: growth with n needs two lengths (n_min < n_max, points >= 2)"
+                "cannot fit a slope: growth with n needs two lengths (n_min < n_max, points ≥ 2)"
             )
         return self
 
@@ -99,21 +100,48 @@ class FcFlatSequence(Simulation):
     id = "fc-flat-sequence"
     title = "A fully connected layer over a flattened sequence"
     claim = (
-        "For sequences of n >= 3 positions, a fully connected layer over a flattened n x d sequence needs "
-        "(n*d)^2 weights, growing with the square of n and fixed to one length, while self-attention's 4d^2 "
-        "projection weights do not depend on n and are fewer."
+        r"For sequences of $n \ge 3$ positions, a fully connected layer over a flattened $n \times d$ sequence "
+        "needs $(nd)^2$ weights, growing with the square of $n$ and fixed to one length, while "
+        "self-attention's $4d^2$ projection weights do not depend on $n$ and are fewer."
     )
     Params = CapacityParams
     counter = {"n_min": 1}
-    plot = PlotSpec(x_label="sequence length n", y_label="weights", log_x=True, log_y=True)
+    plot = PlotSpec(
+        x_label="sequence length $n$ (positions)",
+        y_label="weights",
+        log_x=True,
+        log_y=True,
+        x_integer=True,
+        y_integer=True,
+    )
     explains = (
         "The run builds both layers and counts their weight arrays (allocating them where they fit in "
-        "16 MiB, and checking the allocated sizes): the flat layer's single matrix is (nd) x (nd), so its "
-        "size has log-log slope 2 in n, while Q, K, V and the output projection are d x d whatever the "
-        "length. It also feeds each layer a sequence one position longer than it was built for: the flat "
-        "layer cannot take it, attention can. The count (nd)^2 beats 4d^2 only from n = 3: at n = 2 they "
-        "tie, and at n = 1 (press c) the flat layer is a single d x d matrix, a quarter of attention's."
+        r"16 MiB, and checking the allocated sizes): the flat layer's single matrix is $nd \times nd$, so "
+        r"its size has log-log slope 2 in $n$, while $Q$, $K$, $V$ and the output projection are $d \times d$ "
+        "whatever the length. It also feeds each layer a sequence one position longer than it was built "
+        "for: the flat layer cannot take it, attention can. The count $(nd)^2$ beats $4d^2$ only from "
+        "$n = 3$: at $n = 2$ they tie, and at $n = 1$ (press c) the flat layer is a single "
+        r"$d \times d$ matrix, a quarter of attention's."
     )
+    quantities = {
+        "d": "model width $d$",
+        "n_max": "longest length $n$ (positions)",
+        "fc_weights_at_n_max": "flat FC weights at the longest $n$",
+        "attention_weights_at_n_max": "attention weights at the longest $n$",
+        "fc_over_attention_at_n_max": "flat FC ÷ attention weights at the longest $n$",
+        "fc_slope": "flat FC weights: log-log slope in $n$",
+        "attention_slope": "attention weights: log-log slope in $n$",
+        "lengths_measured": "sequence lengths counted",
+        "lengths_attention_not_fewer": "lengths where attention has no fewer weights",
+        "first_n_attention_not_fewer": "first such $n$ (0: none)",
+        "fc_weights_there": "flat FC weights at that $n$",
+        "attention_weights_there": "attention weights at that $n$",
+        "allocated_and_checked": "layers allocated and their sizes checked",
+        "allocation_mismatches": "allocated sizes that differ from the count",
+        "fc_rejects_other_length": "flat FC refuses a length it was not built for",
+        "attention_accepts_other_length": "attention takes a length it was not built for",
+        "fc_exceeds_attention_everywhere": "flat FC has more weights at every $n$",
+    }
     probes = (
         Probe({"n_min": 3}, True, "n = 3: (3d)^2 = 9d^2 > 4d^2, and larger n only widens the gap"),
         Probe({"n_min": 2}, False, "n = 2: (2d)^2 = 4d^2 equals attention's 4d^2, not fewer"),
@@ -128,7 +156,7 @@ class FcFlatSequence(Simulation):
     def measure(self, params: CapacityParams, xp: Any) -> Iterator[Frame]:
         d = params.d
         lengths = np.unique(np.geomspace(params.n_min, params.n_max, params.points).round().astype(int))
-        yield Frame(0.0, f"counting weights for n = {lengths[0]}..{lengths[-1]}, d = {d}")
+        yield Frame(0.0, f"counting weights for $n = {lengths[0]}..{lengths[-1]}$, $d = {d}$")
 
         rng = np.random.default_rng(params.seed)
         attention = SelfAttention(d)
@@ -144,7 +172,7 @@ class FcFlatSequence(Simulation):
                 allocated += 1
             yield Frame(
                 0.9 * (i + 1) / lengths.size,
-                f"n = {n}: flat FC {fc_counts[i]:.3g} weights, attention {att_counts[i]:.3g}",
+                f"$n = {n}$: flat FC {sci(fc_counts[i], 3)} weights, attention {sci(att_counts[i], 3)}",
                 self._series(lengths[: i + 1], fc_counts[: i + 1], att_counts[: i + 1]),
             )
 
@@ -193,7 +221,7 @@ class FcFlatSequence(Simulation):
 
     @staticmethod
     def _series(lengths: np.ndarray, fc: np.ndarray, att: np.ndarray) -> tuple[Series, ...]:
-        return (Series.of("flat FC (nd)²", lengths, fc), Series.of("attention 4d²", lengths, att))
+        return (Series.of("flat FC $(nd)^2$", lengths, fc), Series.of("attention $4d^2$", lengths, att))
 
     def decide(self, measured: Any, params: CapacityParams) -> Verdict:
         """Holds when FC's slope is ~2, attention's ~0, attention is fewer at every n, and lengths behave."""
@@ -204,16 +232,16 @@ class FcFlatSequence(Simulation):
         holds = slopes_ok and fewer and lengths_ok and measured["allocation_mismatches"] == 0
         shown = [round(v, 2) + 0.0 for v in (fc_slope, att_slope)]  # no "-0.00"
         summary = (
-            f"log-log slopes FC {shown[0]:.2f}, attention {shown[1]:.2f}; at n = {measured['n_max']} FC has "
-            f"{measured['fc_weights_at_n_max']:.3g} weights vs attention {measured['attention_weights_at_n_max']:.3g} "
-            f"({measured['fc_over_attention_at_n_max']:.3g}x)"
+            f"log-log slopes FC {shown[0]:.2f}, attention {shown[1]:.2f}; at $n = {measured['n_max']}$ FC has "
+            f"{sci(measured['fc_weights_at_n_max'], 3)} weights vs attention "
+            f"{sci(measured['attention_weights_at_n_max'], 3)} ({sci(measured['fc_over_attention_at_n_max'], 3)}×)"
         )
         if not fewer:
             n = measured["first_n_attention_not_fewer"]
             summary += (
-                f"; at n = {n} the flat layer has {measured['fc_weights_there']} weights, attention "
-                f"{measured['attention_weights_there']}: (nd)^2 {'ties' if n == 2 else 'is below'} 4d^2 "
-                f"since n^2 {'=' if n == 2 else '<'} 4, so attention is fewer only from n = 3"
+                f"; at $n = {n}$ the flat layer has {measured['fc_weights_there']} weights, attention "
+                f"{measured['attention_weights_there']}: $(nd)^2$ {'ties' if n == 2 else 'is below'} $4d^2$ "
+                f"since $n^2 {'=' if n == 2 else '<'} 4$, so attention is fewer only from $n = 3$"
             )
         if not slopes_ok:
             summary += "; slopes not 2 and 0"

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import sci
 from .backend import synchronize, to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict, fit_slope
 from .kernels import attention, attention_weights, limit_threads, tiled_attention
@@ -63,15 +64,16 @@ class CostParams(_Range):
     """Which part of a layer is timed, at which width d, over which lengths n."""
 
     part: Literal["scores", "layer"] = Field(
-        "scores", description="'scores': QK^T, softmax, AV only; 'layer': plus the Q/K/V/O projections."
+        "scores",
+        description=r"'scores': $QK^\top$, softmax, $AV$ only; 'layer': plus the $Q$, $K$, $V$, $O$ projections.",
     )
-    d: int = Field(64, ge=8, le=1024, description="Model (= head) width d.")
-    n_min: int = Field(256, ge=16, le=8192, description="Shortest sequence timed.")
+    d: int = Field(64, ge=8, le=1024, description="Model (= head) width $d$.")
+    n_min: int = Field(256, ge=16, le=8192, description="Shortest sequence timed ($n$, tokens).")
     n_max: int = Field(
         2048,
         ge=32,
         le=16384,
-        description="Longest sequence timed (on a GPU, use 4096..16384 to fill the device).",
+        description="Longest sequence timed ($n$, tokens; on a GPU, use 4096..16384 to fill the device).",
     )
     points: int = Field(4, ge=2, le=8, description="Number of lengths, spaced geometrically.")
     repeats: int = Field(5, ge=1, le=9, description="Timed runs per length (the fastest is kept).")
@@ -101,14 +103,30 @@ class AttentionQuadraticCost(Simulation):
     timed = frozenset({"time_slope", "seconds_at_n_min", "seconds_at_n_max", "gflops_per_s_at_n_max"})
 
     id = "attention-quadratic-cost"
-    title = "Attention time grows as n²"
+    title = "Attention time grows as $n^2$"
     claim = (
-        "At fixed width d, once n is large enough for the work to dominate per-call overhead (n >= 256 at "
-        "d = 64 on a CPU), the measured time of attention's score-and-mix part (QK^T, softmax, AV) grows "
-        "as n^2: its log-log slope against the sequence length n is nearest to 2 (between 1.5 and 2.5)."
+        r"At fixed width $d$, once $n$ is large enough for the work to dominate per-call overhead ($n \ge 256$ "
+        r"at $d = 64$ on a CPU), the measured time of attention's score-and-mix part ($QK^\top$, softmax, "
+        "$AV$) grows as $n^2$: its log-log slope against the sequence length $n$ is nearest to 2 (between "
+        "1.5 and 2.5)."
     )
     Params = CostParams
     counter = {"n_min": 16, "n_max": 64}
+    quantities = {
+        "part": "part timed",
+        "d": "width $d$",
+        "n_min": "shortest length $n$ (tokens)",
+        "n_max": "longest length $n$ (tokens)",
+        "time_slope": "measured time: log-log slope in $n$",
+        "flop_slope": "counted FLOPs: log-log slope in $n$",
+        "seconds_at_n_min": "time at the shortest $n$ (s)",
+        "seconds_at_n_max": "time at the longest $n$ (s)",
+        "flops_scores_at_n_max": "score-and-mix FLOPs at the longest $n$",
+        "flops_projections_at_n_max": "projection FLOPs at the longest $n$",
+        "scores_flop_share_at_n_max": "score-and-mix share of the FLOPs at the longest $n$",
+        "gflops_per_s_at_n_max": "rate at the longest $n$ (GFLOP/s)",
+        "blas_single_thread": "BLAS held to one thread",
+    }
     probes = (
         Probe(
             {"n_min": 1024, "n_max": 4096, "points": 3, "repeats": 2},
@@ -135,21 +153,23 @@ class AttentionQuadraticCost(Simulation):
     # fitted 1.45-1.73 (still filling up at 4096); the forward alone took 1.39 ms at 8192 and 5.3-5.5
     # ms at 16384, a slope of 1.9-2.0, so the GPU setting times those two lengths.
     gpu_params = {"n_min": 8192, "n_max": 16384, "points": 2, "repeats": 2}
-    plot = PlotSpec(x_label="sequence length n", y_label="seconds", log_x=True, log_y=True)
+    plot = PlotSpec(
+        x_label="sequence length $n$ (tokens)", y_label="seconds", log_x=True, log_y=True, x_integer=True
+    )
     explains = (
-        "Every query is scored against every key and mixes every value, so QK^T and AV cost 4·n²·d FLOPs "
+        r"Every query is scored against every key and mixes every value, so $QK^\top$ and $AV$ cost $4n^2d$ FLOPs "
         "and a measured time that quadruples when n doubles. The slope is fitted to real timings (the "
         "fastest of the repeats, BLAS on one thread); the FLOP lines convert the counted work to seconds "
         "at the measured rate. Below a few hundred tokens a call does so little work that its fixed cost "
-        "(Python, dispatch, allocation: microseconds) dominates, and the time barely grows with n: the "
-        "counter times n = 16..64 and finds a slope far below 2. A whole layer also projects Q, K, V and "
-        "O at 8·n·d² FLOPs: at d = 1024 and n ≤ 256 that linear term dominates, so 'attention is "
-        "quadratic' is about n ≫ d as well."
+        "(Python, dispatch, allocation: microseconds) dominates, and the time barely grows with $n$: the "
+        "counter times $n = 16..64$ and finds a slope far below 2. A whole layer also projects $Q$, $K$, $V$ "
+        r"and $O$ at $8nd^2$ FLOPs: at $d = 1024$ and $n \le 256$ that linear term dominates, so 'attention "
+        r"is quadratic' is about $n \gg d$ as well."
     )
 
     def measure(self, params: CostParams, xp: Any) -> Iterator[Frame]:
         ns, d, part = sizes(params.n_min, params.n_max, params.points), params.d, params.part
-        yield Frame(0.0, f"timing {part} at d={d} for n = {ns[0]}..{ns[-1]}")
+        yield Frame(0.0, f"timing {part} at $d = {d}$ for $n = {ns[0]}..{ns[-1]}$")
         rng = np.random.default_rng(params.seed)
         w = rng.standard_normal((4, d, d), dtype=np.float32) / np.float32(math.sqrt(d))  # (4, d, d)
         w = xp.asarray(w)  # W_Q, W_K, W_V, W_O
@@ -168,7 +188,7 @@ class AttentionQuadraticCost(Simulation):
             for n, x, cost in zip(ns, xs, work, strict=True):
                 forward(x)  # warm-up: first-touch allocations are not the cost being timed
                 done += cost
-                yield Frame(0.9 * done / total, f"warm-up at n={n}")
+                yield Frame(0.9 * done / total, f"warm-up at $n = {n}$")
             synchronize(xp)
             for r in range(params.repeats):  # round-robin over n, so a burst of load hits every n alike
                 for n, x, seconds, cost in zip(ns, xs, runs, work, strict=True):
@@ -180,7 +200,9 @@ class AttentionQuadraticCost(Simulation):
                     # the fastest run: noise from other work on the machine only ever adds time
                     times = [min(t) for t in runs if t]
                     if done < total:
-                        message = f"round {r + 1}/{params.repeats}: n={n} took {seconds[-1] * 1000:.2f} ms"
+                        message = (
+                            f"round {r + 1}/{params.repeats}: $n = {n}$ took {seconds[-1] * 1000:.2f} ms"
+                        )
                         yield Frame(
                             0.9 * done / total, message, self._series(ns[: len(times)], times, d, part)
                         )
@@ -214,21 +236,21 @@ class AttentionQuadraticCost(Simulation):
         why = ""
         if slope < QUADRATIC[0] and float(measured["scores_flop_share_at_n_max"]) < 0.5:
             why = (
-                f"; the time grows far slower than n^2: the linear 8nd^2 projections are "
-                f"{1 - measured['scores_flop_share_at_n_max']:.0%} of the work at n = {measured['n_max']}"
+                f"; the time grows far slower than $n^2$: the linear $8nd^2$ projections are "
+                f"{1 - measured['scores_flop_share_at_n_max']:.0%} of the work at $n = {measured['n_max']}$"
             )
         elif slope < QUADRATIC[0]:
             why = (
-                f"; the time grows far slower than n^2: at n = {measured['n_min']}..{measured['n_max']} a call "
-                f"takes {measured['seconds_at_n_min'] * 1e6:.0f}..{measured['seconds_at_n_max'] * 1e6:.0f} µs, "
-                "so its fixed per-call cost still outweighs the n^2 work"
+                f"; the time grows far slower than $n^2$: at $n = {measured['n_min']}..{measured['n_max']}$ a "
+                f"call takes {measured['seconds_at_n_min'] * 1e6:.0f}..{measured['seconds_at_n_max'] * 1e6:.0f} µs, "
+                "so its fixed per-call cost still outweighs the $n^2$ work"
             )
         elif slope > QUADRATIC[1]:
-            why = "; the time grows faster than n^2: the machine, not the algorithm (cache spills or load)"
+            why = "; the time grows faster than $n^2$: the machine, not the algorithm (cache spills or load)"
         summary = (
-            f"time slope {slope:.2f} over n={measured['n_min']}..{measured['n_max']} at d={measured['d']} "
+            f"time slope {slope:.2f} over $n = {measured['n_min']}..{measured['n_max']}$ at $d = {measured['d']}$ "
             f"({measured['part']}); counted-FLOP slope {measured['flop_slope']:.2f}, scores are "
-            f"{measured['scores_flop_share_at_n_max']:.0%} of the FLOPs at n={measured['n_max']}" + why
+            f"{measured['scores_flop_share_at_n_max']:.0%} of the FLOPs at $n = {measured['n_max']}$" + why
         )
         return Verdict(holds, summary, dict(measured))
 
@@ -238,9 +260,11 @@ class AttentionQuadraticCost(Simulation):
         rate = sum(flops(ns[-1], d, part)) / times[-1]  # FLOP/s
         lines = [Series.of(f"measured ({part})", ns, times)]
         counted = [flops(n, d, part) for n in ns]  # (projections, scores) per n
-        lines.append(Series.of("scores 4n²d FLOPs ÷ rate", ns, [c[1] / rate for c in counted]))
+        lines.append(Series.of(r"scores $4n^2d$ FLOPs $\div$ rate", ns, [c[1] / rate for c in counted]))
         if part == "layer":
-            lines.append(Series.of("projections 8nd² FLOPs ÷ rate", ns, [c[0] / rate for c in counted]))
+            lines.append(
+                Series.of(r"projections $8nd^2$ FLOPs $\div$ rate", ns, [c[0] / rate for c in counted])
+            )
         return tuple(lines)
 
 
@@ -295,16 +319,22 @@ def peak_bytes(xp: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tu
 class MemoryParams(_Range):
     """Lengths, width and the key-block size of the tiled version."""
 
-    n_min: int = Field(256, ge=64, le=4096, description="Shortest sequence measured.")
+    n_min: int = Field(256, ge=64, le=4096, description="Shortest sequence measured ($n$, tokens).")
     n_max: int = Field(
-        2048, ge=128, le=8192, description="Longest sequence (naive needs about 2·8·n² bytes)."
+        2048,
+        ge=128,
+        le=8192,
+        description=r"Longest sequence ($n$, tokens; naive needs about $2 \cdot 8n^2$ bytes).",
     )
     points: int = Field(4, ge=2, le=6, description="Number of lengths, spaced geometrically.")
-    d: int = Field(16, ge=1, le=64, description="Width of queries, keys and values.")
+    d: int = Field(16, ge=1, le=64, description="Width $d$ of queries, keys and values.")
     block: int = Field(
-        128, ge=1, le=8192, description="Keys per block of the tiled version (block >= n: a single block)."
+        128,
+        ge=1,
+        le=8192,
+        description=r"Keys per block of the tiled version ($\text{block} \ge n$: a single block).",
     )
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the random q, k, v.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the random $q$, $k$, $v$.")
 
     @model_validator(mode="after")
     def _blocks(self) -> MemoryParams:
@@ -318,14 +348,27 @@ class TiledAttentionMemory(Simulation):
     """Measures peak memory of naive versus key-blocked online-softmax attention across n."""
 
     id = "tiled-attention-memory"
-    title = "Tiled attention: exact, with memory linear in n"
+    title = "Tiled attention: exact, with memory linear in $n$"
     claim = (
         "Attention computed over key blocks of fixed size with an online softmax equals naive attention "
-        "(max abs difference below 1e-10 in float64) while, for n of at least two blocks, its peak memory "
-        "grows linearly in n (log-log slope below 1.3) where the naive version's grows as n^2 (slope above 1.7)."
+        "(max abs difference below $10^{-10}$ in float64) while, for $n$ of at least two blocks, its peak "
+        "memory grows linearly in $n$ (log-log slope below 1.3) where the naive version's grows as $n^2$ "
+        "(slope above 1.7)."
     )
     Params = MemoryParams
     counter = {"block": 8192}
+    quantities = {
+        "max_abs_diff": r"largest $|\text{tiled} - \text{naive}|$",
+        "tiled_slope": "tiled peak memory: log-log slope in $n$",
+        "tiled_slope_from_n": "tiled slope fitted from $n$ (tokens)",
+        "multi_block_lengths": "lengths that span at least two blocks",
+        "naive_slope": "naive peak memory: log-log slope in $n$",
+        "naive_peak_bytes_at_n_max": "naive peak memory at the longest $n$ (bytes)",
+        "tiled_peak_bytes_at_n_max": "tiled peak memory at the longest $n$ (bytes)",
+        "tiled_over_naive_at_n_max": "tiled ÷ naive memory at the longest $n$",
+        "blocks_at_n_max": "key blocks at the longest $n$",
+        "n_max": "longest length $n$ (tokens)",
+    }
     probes = (
         Probe({"block": 512}, True, "n = 1024 and 2048 span 2 and 4 blocks: one n x 512 tile, linear in n"),
         Probe(
@@ -340,19 +383,25 @@ class TiledAttentionMemory(Simulation):
             "one key per block, width 1: the running max and sum carry everything, memory O(n)",
         ),
     )
-    plot = PlotSpec(x_label="sequence length n", y_label="peak extra memory (bytes)", log_x=True, log_y=True)
+    plot = PlotSpec(
+        x_label="sequence length $n$ (tokens)",
+        y_label="peak extra memory (bytes)",
+        log_x=True,
+        log_y=True,
+        x_integer=True,
+    )
     explains = (
-        "Naive attention holds the whole n×n score matrix, so its memory grows as n². Walking the keys in "
-        "blocks of fixed size, with a running max and sum that rescale what came before, holds one n×block "
-        "tile at a time and gives the same output to round-off: memory grows as n. Peak memory is measured "
-        "(tracemalloc, or CuPy's pool), not counted, and the tiled slope is fitted where n spans at least "
-        "two blocks. With one block as long as the sequence the 'tiled' version holds n×n scores again and "
-        "its memory is quadratic."
+        r"Naive attention holds the whole $n \times n$ score matrix, so its memory grows as $n^2$. Walking the "
+        "keys in blocks of fixed size, with a running max and sum that rescale what came before, holds one "
+        r"$n \times \text{block}$ tile at a time and gives the same output to round-off: memory grows as $n$. "
+        "Peak memory is measured (tracemalloc, or CuPy's pool), not counted, and the tiled slope is fitted "
+        "where $n$ spans at least two blocks. With one block as long as the sequence the 'tiled' version "
+        r"holds $n \times n$ scores again and its memory is quadratic."
     )
 
     def measure(self, params: MemoryParams, xp: Any) -> Iterator[Frame]:
         ns, d = sizes(params.n_min, params.n_max, params.points), params.d
-        yield Frame(0.0, f"measuring peak memory for n = {ns[0]}..{ns[-1]}, block {params.block}")
+        yield Frame(0.0, f"measuring peak memory for $n = {ns[0]}..{ns[-1]}$, block {params.block}")
         rng = np.random.default_rng(params.seed)
         naive_peak: list[int] = []
         tiled_peak: list[int] = []
@@ -370,7 +419,7 @@ class TiledAttentionMemory(Simulation):
                 worst = max(worst, float(to_host(xp.max(xp.abs(tiled - naive)))))
                 del naive, tiled
                 series = self._series(ns[: i + 1], naive_peak, tiled_peak)
-                message = f"n={n}: naive {naive_peak[-1] / 2**20:.1f} MiB, tiled {peak / 2**20:.2f} MiB"
+                message = f"$n = {n}$: naive {naive_peak[-1] / 2**20:.1f} MiB, tiled {peak / 2**20:.2f} MiB"
                 yield Frame(0.05 + 0.9 * (i + 1) / len(ns), message, series)
 
         multi = [i for i, n in enumerate(ns) if n >= MULTI_BLOCK * params.block]  # lengths of >= 2 blocks
@@ -405,16 +454,16 @@ class TiledAttentionMemory(Simulation):
             reasons.append(
                 "tiled memory is not linear: "
                 + (
-                    "a block covers the sequence at most lengths, so the one tile is n x n"
+                    r"a block covers the sequence at most lengths, so the one tile is $n \times n$"
                     if few
-                    else "it grows faster than n"
+                    else "it grows faster than $n$"
                 )
             )
         if not quadratic:
-            reasons.append("naive memory does not grow as n^2 here")
+            reasons.append("naive memory does not grow as $n^2$ here")
         summary = (
-            f"max |tiled - naive| = {worst:.1e}; peak-memory slope tiled {tiled:.2f} (n >= "
-            f"{measured['tiled_slope_from_n']}), naive {naive:.2f}; at n={measured['n_max']} tiled needs "
+            rf"max $|\text{{tiled}} - \text{{naive}}|$ = {sci(worst)}; peak-memory slope tiled {tiled:.2f} "
+            rf"($n \ge {measured['tiled_slope_from_n']}$), naive {naive:.2f}; at $n = {measured['n_max']}$ tiled needs "
             f"{measured['tiled_over_naive_at_n_max']:.1%} of naive's memory"
             + ("" if not reasons else "; fails: " + "; ".join(reasons))
         )
@@ -427,5 +476,5 @@ class TiledAttentionMemory(Simulation):
         return (
             Series.of("naive (measured)", done, naive),
             Series.of("tiled, online softmax (measured)", done, tiled),
-            Series.of("one n×n float64 matrix", done, [8 * n * n for n in done]),
+            Series.of(r"one $n \times n$ float64 matrix", done, [8 * n * n for n in done]),
         )

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import plural, sci
 from .backend import synchronize, to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict, fit_slope
 from .kernels import attention, limit_threads
@@ -101,9 +102,9 @@ class Decoder:
 class DecoderParams(SimParams):
     """The decoder's size and mask, shared by both simulations."""
 
-    d: int = Field(32, ge=4, le=128, description="Model width d (split evenly across the heads).")
+    d: int = Field(32, ge=4, le=128, description="Model width $d$ (split evenly across the heads).")
     heads: int = Field(2, ge=1, le=8, description="Attention heads per layer.")
-    layers: int = Field(2, ge=1, le=4, description="Attention layers stacked.")
+    layers: int = Field(2, ge=1, le=4, description="Attention layers stacked ($L$).")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the weights and the input tokens.")
 
     @model_validator(mode="after")
@@ -120,7 +121,7 @@ class DecoderParams(SimParams):
 class CacheParams(DecoderParams):
     """Sequence length and mask for the cache check."""
 
-    n: int = Field(128, ge=8, le=256, description="Tokens decoded.")
+    n: int = Field(128, ge=8, le=256, description="Tokens decoded ($n$).")
     causal: bool = Field(True, description="Causal mask; False lets every position see later ones too.")
 
 
@@ -131,11 +132,25 @@ class KvCacheEquivalence(Simulation):
     id = "kv-cache-equivalence"
     title = "A KV cache: same outputs, linear instead of quadratic attention work per token"
     claim = (
-        "Decoding a causal attention decoder with a KV cache gives the same outputs (within 1e-10) as "
-        "recomputing the whole prefix at every step, while the attention FLOPs it spends on token t, "
-        "counted from the products it runs, are 4·d·L·t (linear in t) against 4·d·L·t(t+1)/2 (quadratic) "
-        "for the recomputation."
+        "Decoding a causal attention decoder with a KV cache gives the same outputs (within $10^{-10}$) as "
+        "recomputing the whole prefix at every step, while the attention FLOPs it spends on token $t$, "
+        "counted from the products it runs, are $4dLt$ (linear in $t$) against $4dL \\cdot t(t+1)/2$ "
+        "(quadratic) for the recomputation."
     )
+    quantities = {
+        "tokens": "tokens decoded",
+        "causal": "causal mask",
+        "max_abs_diff": r"largest $|\text{cached} - \text{recomputed}|$",
+        "first_step_diverging": "first token where they differ (0: none)",
+        "cached_flops_off_closed_form": "cached FLOPs off $4dLt$, worst token",
+        "recompute_flops_off_closed_form": r"recompute FLOPs off $4dL \cdot t(t+1)/2$, worst token",
+        "cached_flops_slope_upper_half": "cached FLOPs: log-log slope in $t$ (upper half)",
+        "recompute_flops_slope_upper_half": "recompute FLOPs: log-log slope in $t$ (upper half)",
+        "cached_flops_last_token": "cached attention FLOPs for the last token",
+        "recompute_flops_last_token": "recompute attention FLOPs for the last token",
+        "cached_flops_total": "cached attention FLOPs, all tokens",
+        "recompute_flops_total": "recompute attention FLOPs, all tokens",
+    }
     Params = CacheParams
     counter = {"causal": False}
     probes = (
@@ -153,20 +168,22 @@ class KvCacheEquivalence(Simulation):
         ),
     )
     plot = PlotSpec(
-        x_label="prefix length t (tokens)",
-        y_label="attention FLOPs for token t (counted)",
+        x_label="prefix length $t$ (tokens)",
+        y_label="attention FLOPs for token $t$ (counted)",
         log_x=True,
         log_y=True,
+        x_integer=True,
+        y_integer=True,
     )
     explains = (
         "Under a causal mask position i never sees anything after it, so its keys, values and output are "
         "final once computed: caching the keys and values and scoring only the new query against them "
         "reproduces the full recomputation to round-off (measured). The FLOPs are counted from the shapes "
-        "of the attention products each way actually runs, not timed: 4·d·t per layer for token t with the "
-        "cache against 4·d·t(t+1)/2 for recomputing the prefix, and the run checks both counts against "
-        "these closed forms exactly (a slope fitted to t(t+1)/2 at small t would read below 2). With a "
-        "bidirectional mask earlier outputs change whenever a token arrives, so what the cache froze is "
-        "stale and the outputs disagree; the recomputation then scores all t² pairs."
+        "of the attention products each way actually runs, not timed: $4dt$ per layer for token $t$ with "
+        r"the cache against $4d \cdot t(t+1)/2$ for recomputing the prefix, and the run checks both counts "
+        "against these closed forms exactly (a slope fitted to $t(t+1)/2$ at small $t$ would read below 2). "
+        "With a bidirectional mask earlier outputs change whenever a token arrives, so what the cache froze "
+        "is stale and the outputs disagree; the recomputation then scores all $t^2$ pairs."
     )
 
     def measure(self, params: CacheParams, xp: Any) -> Iterator[Frame]:
@@ -194,7 +211,8 @@ class KvCacheEquivalence(Simulation):
             if (t + 1) % chunk == 0 or t == n - 1:
                 yield Frame(
                     0.95 * (t + 1) / n,
-                    f"token {t + 1}/{n}: max |cached - recomputed| so far {diffs[: t + 1].max():.2g}",
+                    rf"token {t + 1}/{n}: max $|\text{{cached}} - \text{{recomputed}}|$ so far "
+                    f"{sci(diffs[: t + 1].max())}",
                     self._series(lengths[: t + 1], cached_flops[: t + 1], full_flops[: t + 1]),
                 )
 
@@ -242,13 +260,14 @@ class KvCacheEquivalence(Simulation):
                 "token, so the cached keys and values are stale"
             )
         elif not counts_ok:
-            why = "; the counted FLOPs are not 4dLt and 4dLt(t+1)/2"
+            why = r"; the counted FLOPs are not $4dLt$ and $4dL \cdot t(t+1)/2$"
         summary = (
-            f"{'causal' if measured['causal'] else 'bidirectional'}: max |cached - recomputed| = {worst:.2g} "
-            f"({'within' if same else 'above'} {EXACT:g}); counted attention FLOPs for token "
-            f"{measured['tokens']}: {measured['cached_flops_last_token']:.3g} cached vs "
-            f"{measured['recompute_flops_last_token']:.3g} recomputed, "
-            f"{'equal to' if counts_ok else 'not'} 4dLt and 4dLt(t+1)/2 at every t (upper-half slopes "
+            f"{'causal' if measured['causal'] else 'bidirectional'}: max "
+            rf"$|\text{{cached}} - \text{{recomputed}}|$ = {sci(worst)} "
+            f"({'within' if same else 'above'} {sci(EXACT)}); counted attention FLOPs for token "
+            f"{measured['tokens']}: {sci(measured['cached_flops_last_token'], 3)} cached vs "
+            f"{sci(measured['recompute_flops_last_token'], 3)} recomputed, "
+            f"{'equal to' if counts_ok else 'not'} $4dLt$ and $4dL \\cdot t(t+1)/2$ at every $t$ (upper-half slopes "
             f"{measured['cached_flops_slope_upper_half']:.2f} and {measured['recompute_flops_slope_upper_half']:.2f})"
             + why
         )
@@ -262,7 +281,7 @@ class KvCacheEquivalence(Simulation):
 class PrefillParams(DecoderParams):
     """Prompt length, timing repeats, and whether each input is the previous output."""
 
-    n: int = Field(128, ge=16, le=512, description="Prompt length (tokens).")
+    n: int = Field(128, ge=16, le=512, description="Prompt length $n$ (tokens).")
     repeats: int = Field(3, ge=1, le=5, description="Timed runs of each way; the fastest is kept.")
     feedback: bool = Field(
         False, description="Feed each output back as the next input (generation) instead of the prompt's."
@@ -291,11 +310,22 @@ class PrefillParallel(Simulation):
     id = "prefill-parallel"
     title = "Prefill: a known prompt is processed in one parallel pass"
     claim = (
-        "Processing a known prompt in one batched causal pass gives the same outputs (within 1e-10) as "
+        "Processing a known prompt in one batched causal pass gives the same outputs (within $10^{-10}$) as "
         "feeding it token by token through a KV-cached loop, and runs more than 3 times faster."
     )
     Params = PrefillParams
     counter = {"feedback": True}
+    quantities = {
+        "tokens": "prompt tokens",
+        "feedback": "each input is the previous output",
+        "max_abs_diff": r"largest $|\text{batched} - \text{loop}|$",
+        "positions_differing": "positions that differ",
+        "batched_ms": "batched pass (ms)",
+        "loop_ms": "token-by-token loop (ms)",
+        "batched_route_ms": "batched route, inputs included (ms)",
+        "speedup": "loop ÷ batched route (times faster)",
+        "pass_on_prompt_only_max_diff": r"largest $|\text{batched} - \text{loop}|$ on the prompt alone",
+    }
     probes = (
         Probe({"n": 16}, True, "even 16 tokens: one pass replaces 16 steps of per-step overhead (~10x)"),
         Probe(
@@ -310,12 +340,17 @@ class PrefillParallel(Simulation):
             "generation: inputs exist only after the loop made them, so the pass can only follow it",
         ),
     )
-    plot = PlotSpec(x_label="position", y_label="max |batched - loop| over the features", log_y=True)
+    plot = PlotSpec(
+        x_label="position",
+        y_label=r"max $|\text{batched} - \text{loop}|$ over the features",
+        log_y=True,
+        x_integer=True,
+    )
     explains = (
-        "With a causal mask the output at position i depends only on inputs 0..i, all of which are known "
-        "when the prompt arrives, so one pass of (n x d) matrix products replaces n passes of (1 x d) ones. "
-        "At these small sizes the saving is mostly the loop's per-step overhead (n rounds of Python and "
-        "small-product dispatch); on an accelerator the same structure turns n memory-bound steps into one "
+        "With a causal mask the output at position $i$ depends only on inputs $0..i$, all of which are known "
+        r"when the prompt arrives, so one pass of $n \times d$ matrix products replaces $n$ passes of "
+        r"$1 \times d$ ones. At these small sizes the saving is mostly the loop's per-step overhead ($n$ rounds "
+        "of Python and small-product dispatch); on an accelerator the same structure turns $n$ memory-bound steps into one "
         "compute-bound pass. Generation is different: each next input is the output just produced. Run "
         "teacher-forced on the inputs the loop generated, the batched pass matches the loop to round-off, "
         "so nothing about the arithmetic forces sequential decoding; what does is that those inputs do not "
@@ -366,7 +401,9 @@ class PrefillParallel(Simulation):
         gap = to_host(xp.max(xp.abs(batched - looped), axis=1))  # (n,) per position
         on_prompt = float(to_host(xp.max(xp.abs(model.forward(prompt, True) - looped))))
         positions = np.arange(n)
-        series = (Series.of("max |batched - loop|", positions, np.maximum(gap, 1e-18)),)  # 0 drawn at 1e-18
+        series = (  # 0 drawn at 1e-18
+            Series.of(r"max $|\text{batched} - \text{loop}|$", positions, np.maximum(gap, 1e-18)),
+        )
         measured = {
             "tokens": n,
             "feedback": bool(params.feedback),
@@ -398,11 +435,11 @@ class PrefillParallel(Simulation):
                 "sequential decoding is forced by unknown inputs, not by the arithmetic"
             )
         elif not fast:
-            why = f"; not more than {SPEEDUP:g}x faster"
+            why = f"; not more than {SPEEDUP:g}× faster"
         if not same:
-            why += f"; outputs differ at {measured['positions_differing']} positions"
+            why += f"; outputs differ at {plural(measured['positions_differing'], 'position')}"
         summary = (
-            f"max |batched - loop| = {worst:.2g} ({'within' if same else 'above'} {EXACT:g}); {route} vs loop "
-            f"{measured['loop_ms']:.1f} ms: {speedup:.2f}x" + why
+            rf"max $|\text{{batched}} - \text{{loop}}|$ = {sci(worst)} ({'within' if same else 'above'} "
+            f"{sci(EXACT)}); {route} vs loop {measured['loop_ms']:.1f} ms: {speedup:.2f}×" + why
         )
         return Verdict(bool(same and fast), summary, dict(measured))

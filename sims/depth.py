@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from ._words import sci
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .registry import register
 
@@ -36,19 +37,25 @@ KEPT = (0.5, 2.0)
 class DepthParams(SimParams):
     """Depth, width and initialisation of the two stacks."""
 
-    depth: int = Field(64, ge=1, le=256, description="L, the deepest stack measured (depths 1, 2, 4, ... L).")
-    width: int = Field(64, ge=4, le=512, description="Units per layer (every W is width x width).")
+    depth: int = Field(
+        64, ge=1, le=256, description="$L$, the deepest stack measured (depths 1, 2, 4, ... $L$)."
+    )
+    width: int = Field(
+        64, ge=4, le=512, description=r"Units per layer (every $W$ is $\text{width} \times \text{width}$)."
+    )
     batch: int = Field(32, ge=1, le=256, description="Inputs backpropagated at once.")
     init_gain: float = Field(
         1.0,
         gt=0.0,
         le=4.0,
-        description="W ~ U(-g/sqrt(width), g/sqrt(width)); g = 1 is PyTorch's nn.Linear default.",
+        description=r"$W \sim U(-g/\sqrt{\text{width}},\ g/\sqrt{\text{width}})$; $g = 1$ is PyTorch's "
+        "nn.Linear default.",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the weights, inputs and output gradient.")
     branch_scale: Literal["1/sqrt(L)", "none"] = Field(
         "1/sqrt(L)",
-        description="c in x + c F(x): '1/sqrt(L)' scales each branch down by depth; 'none' is plain x + F(x).",
+        description=r"$c$ in $x + c\,F(x)$: '1/sqrt(L)' scales each branch down by depth, $c = 1/\sqrt{L}$; "
+        "'none' is plain $x + F(x)$.",
     )
     activation: Literal["tanh", "relu"] = Field("tanh", description="The nonlinearity of every layer.")
 
@@ -96,21 +103,40 @@ class ResidualGradientFlow(Simulation):
     claim = (
         "In a plain stack of tanh (or ReLU) layers with standard (PyTorch default) initialisation the gradient "
         "reaching the first layer falls below 1% of the output gradient at the deepest depth measured "
-        "(64 layers by default), while with identity shortcuts whose branches are scaled by 1/sqrt(L), "
-        "x + F(x)/sqrt(L), it stays between 0.5 and 2 times the output gradient at every depth."
+        r"(64 layers by default), while with identity shortcuts whose branches are scaled by $1/\sqrt{L}$, "
+        r"$x + F(x)/\sqrt{L}$, it stays between 0.5 and 2 times the output gradient at every depth."
     )
     Params = DepthParams
     counter = {"branch_scale": "none"}
-    plot = PlotSpec(x_label="depth L (layers)", y_label="‖dL/dx_0‖ / ‖dL/dx_L‖", log_x=True, log_y=True)
+    quantities = {
+        "depth": "deepest stack $L$ (layers)",
+        "branch_scale": "branch scale $c$",
+        "activation": "activation",
+        "plain_ratio_at_depth": r"plain stack at depth $L$: $\|\partial \mathcal{L}/\partial x_0\| / \|\partial \mathcal{L}/\partial x_L\|$",
+        "residual_ratio_at_depth": "residual stack at depth $L$: the same ratio",
+        "plain_ratio_at_1": "plain stack, one layer: the same ratio",
+        "residual_min": "residual stack: smallest ratio over the depths",
+        "residual_max": "residual stack: largest ratio over the depths",
+        "plain_vanished": "plain stack's gradient below 1%",
+        "residual_kept": "every residual ratio within [0.5, 2]",
+    }
+    plot = PlotSpec(
+        x_label="depth $L$ (layers)",
+        y_label=r"$\|\partial \mathcal{L}/\partial x_0\| / \|\partial \mathcal{L}/\partial x_L\|$",
+        log_x=True,
+        log_y=True,
+        x_integer=True,
+    )
     explains = (
         "Backpropagation multiplies the gradient by each layer's Jacobian in turn. A plain tanh layer with "
-        "default init (weight std 1/sqrt(3 width)) shrinks it by a roughly constant factor, about 0.5, so "
-        "it decays exponentially with depth and the first layers barely learn. A shortcut adds the "
-        "identity to every Jacobian, I + c diag(tanh') W: the gradient passes through plus a correction. "
-        "With c = 1/sqrt(L) the L corrections add up to a bounded factor and the ratio stays near 1. "
-        "Press c for plain x + F(x) (c = 1): each Jacobian stretches the gradient by a few percent and "
-        "the product grows with depth, about 15x at 64 layers. Far from vanishing, but not near 1: the "
-        "identity prevents vanishing, the branch scale keeps the gradient's size."
+        r"default init (weight std $1/\sqrt{3 \cdot \text{width}}$) shrinks it by a roughly constant factor, "
+        "about 0.5, so it decays exponentially with depth and the first layers barely learn. A shortcut "
+        r"adds the identity to every Jacobian, $I + c\,\operatorname{diag}(\tanh')\,W$: the gradient passes "
+        r"through plus a correction. With $c = 1/\sqrt{L}$ the $L$ corrections add up to a bounded factor and "
+        "the ratio stays near 1. Press c for plain $x + F(x)$ ($c = 1$): each Jacobian stretches the "
+        "gradient by a few percent and the product grows with depth, about 15× at 64 layers. Far from "
+        "vanishing, but not near 1: the identity prevents vanishing, the branch scale keeps the gradient's "
+        "size."
     )
     probes = (
         Probe(
@@ -166,7 +192,7 @@ class ResidualGradientFlow(Simulation):
             )
             frame = Frame(
                 0.95 * (i + 1) / len(depths),
-                f"depth {layers}: plain {plain[i]:.3g}, residual {residual[i]:.3g}",
+                f"depth {layers}: plain {sci(plain[i], 3)}, residual {sci(residual[i], 3)}",
                 self._series(depths[: i + 1], plain[: i + 1], residual[: i + 1]),
             )
             if i + 1 < len(depths):
@@ -194,15 +220,15 @@ class ResidualGradientFlow(Simulation):
         low, high = measured["residual_min"], measured["residual_max"]
         kept = KEPT[0] <= low and high <= KEPT[1]
         summary = (
-            f"depth {measured['depth']}: plain ratio {measured['plain_ratio_at_depth']:.3g} "
+            f"depth {measured['depth']}: plain ratio {sci(measured['plain_ratio_at_depth'], 3)} "
             f"({'below' if vanished else 'not below'} {VANISHED:g}), "
             f"residual {measured['residual_ratio_at_depth']:.3g}; residual ratios span {low:.3g}..{high:.3g} "
             f"({'within' if kept else 'outside'} [{KEPT[0]:g}, {KEPT[1]:g}])"
         )
         if not kept and high > KEPT[1]:
             summary += (
-                f"; branch scale {measured['branch_scale']}: each Jacobian I + c diag(act')W "
-                "stretches the gradient, and the product grows with depth"
+                f"; branch scale {measured['branch_scale']}: each Jacobian "
+                r"$I + c\,\operatorname{diag}(\sigma')\,W$ stretches the gradient, and the product grows with depth"
             )
         if not vanished:
             summary += "; the plain stack's per-layer factor is too close to 1 (or too few layers) to vanish"

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import sci
 from .backend import to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .registry import register
@@ -54,16 +55,22 @@ class ShiftParams(SimParams):
     table: Literal["sinusoidal", "learned"] = Field(
         "sinusoidal", description="'sinusoidal': Vaswani's table; 'learned': a random table (as initialised)."
     )
-    positions: int = Field(256, ge=16, le=4096, description="Rows of the table (positions 0..positions-1).")
-    d: int = Field(32, ge=2, le=256, multiple_of=2, description="Encoding width (even: sin/cos pairs).")
-    max_shift: int = Field(64, ge=1, le=1024, description="Largest shift k (shifts 1..max_shift, geometric).")
-    base: float = Field(10000.0, ge=2.0, le=1e6, description="Wavelength base: w_i = base^(-2i/d).")
+    positions: int = Field(
+        256, ge=16, le=4096, description=r"Rows of the table (positions $0..\text{positions} - 1$)."
+    )
+    d: int = Field(32, ge=2, le=256, multiple_of=2, description="Encoding width $d$ (even: sin/cos pairs).")
+    max_shift: int = Field(
+        64, ge=1, le=1024, description=r"Largest shift $k$ (shifts $1..\text{max\_shift}$, geometric)."
+    )
+    base: float = Field(
+        10000.0, ge=2.0, le=1e6, description=r"Wavelength base: $\omega_i = \text{base}^{-2i/d}$."
+    )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the learned table.")
 
     @model_validator(mode="after")
     def _enough_rows(self) -> ShiftParams:
         if self.positions - self.max_shift < 2 * self.d:
-            raise ValueError("positions - max_shift must be at least 2*d: the fit needs rows to spare")
+            raise ValueError("positions − max_shift must be at least 2 × d: the fit needs rows to spare")
         return self
 
 
@@ -85,18 +92,34 @@ class SinusoidalPeLinearShift(Simulation):
     id = "sinusoidal-pe-linear-shift"
     title = "Sinusoidal encodings shift by a fixed linear map"
     claim = (
-        "For the sinusoidal encoding, each shift k has one fixed matrix M_k, independent of pos, with "
-        "PE(pos + k) = M_k PE(pos) at every position."
+        "For the sinusoidal encoding, each shift $k$ has one fixed matrix $M_k$, independent of $pos$, with "
+        r"$PE(pos + k) = M_k\,PE(pos)$ at every position."
     )
     Params = ShiftParams
     counter = {"table": "learned"}
-    plot = PlotSpec(x_label="shift k", y_label="max |PE(pos+k) - M_k PE(pos)|", log_x=True, log_y=True)
+    quantities = {
+        "table": "encoding table",
+        "max_fit_residual": r"largest $|PE(pos + k) - M_k\,PE(pos)|$, least-squares $M_k$",
+        "max_rotation_residual": "the same for the rotation $M_k$ built from the frequencies",
+        "table_max_abs": "largest |entry| of the table",
+        "shifts_tried": "shifts $k$ tried",
+        "min_shift": "smallest shift $k$",
+        "max_shift": "largest shift $k$",
+    }
+    plot = PlotSpec(
+        x_label="shift $k$ (positions)",
+        y_label=r"max $|PE(pos + k) - M_k\,PE(pos)|$",
+        log_x=True,
+        log_y=True,
+        x_integer=True,
+    )
     explains = (
-        "Each (sin, cos) pair at frequency w turns by the angle k*w when pos grows by k, whatever pos is, so "
-        "M_k is block-diagonal with 2x2 rotations. The run fits M_k by least squares from all positions at "
-        "once and finds a residual at round-off, the same as the M_k built from the frequencies: relative "
-        "offsets are a linear function of the encoding, which attention can learn. A random (learned-style) "
-        "table has no such map, and the same fit leaves a residual as large as the table."
+        r"Each (sin, cos) pair at frequency $\omega$ turns by the angle $k\omega$ when $pos$ grows by $k$, "
+        r"whatever $pos$ is, so $M_k$ is block-diagonal with $2 \times 2$ rotations. The run fits $M_k$ by "
+        "least squares from all positions at once and finds a residual at round-off, the same as the $M_k$ "
+        "built from the frequencies: relative offsets are a linear function of the encoding, which "
+        "attention can learn. A random (learned-style) table has no such map, and the same fit leaves a "
+        "residual as large as the table."
     )
 
     probes = (
@@ -119,7 +142,10 @@ class SinusoidalPeLinearShift(Simulation):
     def measure(self, params: ShiftParams, xp: Any) -> Iterator[Frame]:
         n, d = params.positions, params.d
         shifts = np.unique(np.geomspace(1, params.max_shift, 8).round().astype(int))
-        yield Frame(0.0, f"fitting M_k on a {params.table} {n} x {d} table for k = {shifts[0]}..{shifts[-1]}")
+        yield Frame(
+            0.0,
+            rf"fitting $M_k$ on a {params.table} ${n} \times {d}$ table for $k = {shifts[0]}..{shifts[-1]}$",
+        )
 
         if params.table == "sinusoidal":
             table = sinusoidal_table(n, d, xp, params.base)  # (n, d)
@@ -133,7 +159,7 @@ class SinusoidalPeLinearShift(Simulation):
             built_res[i] = float(xp.max(xp.abs(src @ shift_matrix(int(k), d, xp, params.base).T - dst)))
             yield Frame(
                 0.95 * (i + 1) / shifts.size,
-                f"k = {k}: residual {fit_res[i]:.2g}",
+                f"$k = {k}$: residual {sci(fit_res[i])}",
                 self._series(shifts[: i + 1], fit_res[: i + 1], built_res[: i + 1]),
             )
 
@@ -151,18 +177,20 @@ class SinusoidalPeLinearShift(Simulation):
     @staticmethod
     def _series(shifts: np.ndarray, fit_res: np.ndarray, built_res: np.ndarray) -> tuple[Series, ...]:
         return (
-            Series.of("least-squares M_k", shifts, np.maximum(fit_res, TINY)),
-            Series.of("rotation M_k from the frequencies", shifts, np.maximum(built_res, TINY)),
+            Series.of("least-squares $M_k$", shifts, np.maximum(fit_res, TINY)),
+            Series.of("rotation $M_k$ from the frequencies", shifts, np.maximum(built_res, TINY)),
         )
 
     def decide(self, measured: Mapping[str, Any], params: ShiftParams) -> Verdict:
         """Holds when the best single M_k fits every position to round-off, for every k."""
         worst, scale = float(measured["max_fit_residual"]), float(measured["table_max_abs"])
         holds = bool(worst <= EXACT * scale)
-        why = "" if holds else "; no single matrix maps every row to the row k later: the shift is not linear"
+        why = (
+            "" if holds else "; no single matrix maps every row to the row $k$ later: the shift is not linear"
+        )
         summary = (
-            f"{measured['table']} table: max residual of the least-squares M_k over {measured['shifts_tried']} "
-            f"shifts (k = {measured['min_shift']}..{measured['max_shift']}) and all positions is {worst:.2g} "
+            f"{measured['table']} table: max residual of the least-squares $M_k$ over {measured['shifts_tried']} "
+            f"shifts ($k = {measured['min_shift']}..{measured['max_shift']}$) and all positions is {sci(worst)} "
             f"(entries up to {scale:.3g}){why}"
         )
         return Verdict(holds, summary, dict(measured))
@@ -176,12 +204,17 @@ class RopeParams(SimParams):
     """Query and key content, positions, and how position enters."""
 
     encoding: Literal["rope", "absolute"] = Field(
-        "rope", description="'rope': rotate q and k by position; 'absolute': add sinusoidal PE to q and k."
+        "rope",
+        description="'rope': rotate $q$ and $k$ by position; 'absolute': add sinusoidal PE to $q$ and $k$.",
     )
-    positions: int = Field(64, ge=2, le=512, description="Positions 0..positions-1 for both m and n.")
-    d: int = Field(32, ge=2, le=256, multiple_of=2, description="Head width (even: rotated in pairs).")
-    base: float = Field(10000.0, ge=2.0, le=1e6, description="Frequency base: theta_i = base^(-2i/d).")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the q and k content.")
+    positions: int = Field(
+        64, ge=2, le=512, description=r"Positions $0..\text{positions} - 1$ for both $m$ and $n$."
+    )
+    d: int = Field(32, ge=2, le=256, multiple_of=2, description="Head width $d$ (even: rotated in pairs).")
+    base: float = Field(
+        10000.0, ge=2.0, le=1e6, description=r"Frequency base: $\theta_i = \text{base}^{-2i/d}$."
+    )
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the $q$ and $k$ content.")
 
 
 def rope_rotate(x: Any, xp: Any, base: float = 10000.0) -> Any:
@@ -202,21 +235,34 @@ class RopeRelativeScore(Simulation):
     """Scores of the same q, k content at every (m, n), grouped by offset m - n."""
 
     id = "rope-relative-score"
-    title = "RoPE scores depend only on the offset m - n"
+    title = "RoPE scores depend only on the offset $m - n$"
     claim = (
-        "With rotary position embedding, the score between the same query content at position m and key "
-        "content at position n depends only on the offset m - n."
+        "With rotary position embedding, the score between the same query content at position $m$ and key "
+        "content at position $n$ depends only on the offset $m - n$."
     )
     Params = RopeParams
     counter = {"encoding": "absolute"}
-    plot = PlotSpec(x_label="offset m - n", y_label="spread of scores at that offset", log_y=True)
+    quantities = {
+        "encoding": "position encoding",
+        "max_spread_at_offset": "largest spread of the scores at one offset",
+        "relative_spread": "that spread ÷ the largest |score|",
+        "worst_offset": "offset $m - n$ where it occurs",
+        "max_abs_score": "largest |score|",
+        "pairs_compared": "position pairs $(m, n)$ scored",
+    }
+    plot = PlotSpec(
+        x_label="offset $m - n$ (positions)",
+        y_label="spread of scores at that offset",
+        log_y=True,
+        x_integer=True,
+    )
     explains = (
-        "RoPE turns each pair of q's coordinates by m*theta_i and k's by n*theta_i; rotations compose, so "
-        "(R_m q).(R_n k) = q.(R_(n-m) k), a function of n - m alone. The run scores one q against one k "
-        "placed at every pair of positions and finds the scores on each diagonal m - n = const equal to "
-        "round-off. "
-        "Adding absolute encodings instead leaves cross terms q.p_n + p_m.k that move with the positions "
-        "themselves, so the same offset scores differently."
+        r"RoPE turns each pair of $q$'s coordinates by $m\theta_i$ and $k$'s by $n\theta_i$; rotations "
+        r"compose, so $(R_m q) \cdot (R_n k) = q \cdot (R_{n-m} k)$, a function of $n - m$ alone. The run "
+        "scores one $q$ against one $k$ placed at every pair of positions and finds the scores on each "
+        r"diagonal $m - n = \text{const}$ equal to round-off. Adding absolute encodings instead leaves cross "
+        r"terms $q \cdot p_n + p_m \cdot k$ that move with the positions themselves, so the same offset scores "
+        "differently."
     )
 
     probes = (
@@ -236,7 +282,7 @@ class RopeRelativeScore(Simulation):
 
     def measure(self, params: RopeParams, xp: Any) -> Iterator[Frame]:
         n, d = params.positions, params.d
-        yield Frame(0.0, f"scoring one q and one k at {n} x {n} positions ({params.encoding})")
+        yield Frame(0.0, rf"scoring one $q$ and one $k$ at ${n} \times {n}$ positions ({params.encoding})")
 
         rng = np.random.default_rng(params.seed)
         q = xp.asarray(rng.standard_normal(d))  # (d,) the same content at every position
@@ -275,10 +321,10 @@ class RopeRelativeScore(Simulation):
         """Holds when no offset's scores vary across positions beyond round-off."""
         relative = float(measured["relative_spread"])
         holds = bool(relative <= EXACT)
-        why = "" if holds else "; the score depends on where the pair sits, not only on m - n"
+        why = "" if holds else "; the score depends on where the pair sits, not only on $m - n$"
         summary = (
-            f"{measured['encoding']}: scores at one offset vary by at most {measured['max_spread_at_offset']:.2g} "
-            f"across positions (at offset {measured['worst_offset']}), {relative:.2g} of the largest |score| "
+            f"{measured['encoding']}: scores at one offset vary by at most {sci(measured['max_spread_at_offset'])} "
+            f"across positions (at offset {measured['worst_offset']}), {sci(relative)} of the largest |score| "
             f"{measured['max_abs_score']:.3g}{why}"
         )
         return Verdict(holds, summary, dict(measured))

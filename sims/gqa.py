@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import sci
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .kernels import attention
 from .registry import register
@@ -41,10 +42,10 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
 class InterpolationParams(SimParams):
     """The MHA layer's size and how different its key/value heads are."""
 
-    heads: int = Field(8, ge=2, le=64, description="H, heads of the MHA layer (a power of two).")
+    heads: int = Field(8, ge=2, le=64, description="$H$, heads of the MHA layer (a power of two).")
     head_dim: int = Field(16, ge=2, le=64, description="Width of every head.")
-    d: int = Field(64, ge=4, le=256, description="Model width feeding the projections.")
-    n: int = Field(64, ge=2, le=512, description="Tokens attended over.")
+    d: int = Field(64, ge=4, le=256, description="Model width $d$ feeding the projections.")
+    n: int = Field(64, ge=2, le=512, description="Tokens attended over ($n$).")
     head_spread: float = Field(
         0.5,
         ge=0.0,
@@ -73,13 +74,23 @@ class GqaInterpolation(Simulation):
     id = "gqa-interpolation"
     title = "From MHA to GQA to MQA by mean-pooling key/value heads"
     claim = (
-        "Converting a multi-head attention layer to G key/value groups by mean-pooling its heads leaves "
-        "the output exactly unchanged at G = H; for heads made of a shared base plus smaller per-head "
-        "differences (head_spread <= 1), the output error grows as G halves (rank correlation >= 0.8) "
-        "and is largest at G = 1 (MQA)."
+        "Converting a multi-head attention layer to $G$ key/value groups by mean-pooling its heads leaves "
+        "the output exactly unchanged at $G = H$; for heads made of a shared base plus smaller per-head "
+        r"differences ($\text{head\_spread} \le 1$), the output error grows as $G$ halves (rank correlation "
+        r"$\ge 0.8$) and is largest at $G = 1$ (MQA)."
     )
     Params = InterpolationParams
     counter = {"head_spread": 0.0}
+    quantities = {
+        "heads": "MHA heads $H$",
+        "head_spread": "per-head spread of the KV projections",
+        "error_at_g_h": "relative output error at $G = H$",
+        "error_at_g_half": "relative output error at $G = H/2$",
+        "error_at_g_1": "relative output error at $G = 1$ (MQA)",
+        "max_error_above_g_1": "largest relative error at any $G > 1$",
+        "smallest_step": "smallest change in error from one halving to the next",
+        "rank_correlation": "rank correlation of error with halvings of $G$",
+    }
     probes = (
         Probe(
             {"heads": 64, "head_spread": 1.0},
@@ -99,11 +110,14 @@ class GqaInterpolation(Simulation):
             "tiny differences: the error is tiny (~1e-7) but still grows as G halves",
         ),
     )
-    plot = PlotSpec(x_label="G, key/value groups", y_label="relative output error vs MHA", log_x=True)
+    plot = PlotSpec(
+        x_label="$G$, key/value groups", y_label="relative output error vs MHA", log_x=True, x_integer=True
+    )
     explains = (
-        "GQA spans MHA (G = H) and MQA (G = 1). Pooling a group replaces each of its heads by their mean; "
-        "at G = H nothing is pooled and nothing changes. When the heads share a common base and differ by "
-        "less, each halving averages heads further apart and the output error rises, largest at G = 1. "
+        "GQA spans MHA ($G = H$) and MQA ($G = 1$). Pooling a group replaces each of its heads by their "
+        "mean; at $G = H$ nothing is pooled and nothing changes. When the heads share a common base and "
+        "differ by less, each halving averages heads further apart and the output error rises, largest at "
+        "$G = 1$. "
         "This is a measured trend, not a theorem: the error is a nonlinear function of the pooled weights "
         "and can dip between halvings, and when the heads are nearly independent (head_spread 10) every "
         "pooling already loses about everything and the error saturates. If the KV heads were identical, "
@@ -114,7 +128,7 @@ class GqaInterpolation(Simulation):
     def measure(self, params: InterpolationParams, xp: Any) -> Iterator[Frame]:
         h, hd, d, n = params.heads, params.head_dim, params.d, params.n
         groups = [h >> i for i in range(h.bit_length())]  # H, H/2, ..., 1
-        yield Frame(0.0, f"MHA with {h} heads, pooled to G = {', '.join(map(str, groups))}")
+        yield Frame(0.0, f"MHA with {h} heads, pooled to $G = {', '.join(map(str, groups))}$")
         rng = np.random.default_rng(params.seed)
         scale = 1.0 / math.sqrt(d)
         x = xp.asarray(rng.standard_normal((n, d)))  # (n, d) tokens
@@ -137,7 +151,7 @@ class GqaInterpolation(Simulation):
             errors[i] = float(xp.linalg.norm(attention(q, k, v, xp) - original)) / norm
             yield Frame(
                 0.95 * (i + 1) / len(groups),
-                f"G = {g}: relative output error {errors[i]:.3g}",
+                f"$G = {g}$: relative output error {sci(errors[i], 3)}",
                 (Series.of("mean-pooled GQA", groups[: i + 1], errors[: i + 1]),),
             )
 
@@ -165,19 +179,21 @@ class GqaInterpolation(Simulation):
         holds = bool(exact_at_h and loses and largest and rising)
         reasons = []
         if not exact_at_h:
-            reasons.append(f"G = H is not exact ({at_h:.2g})")
+            reasons.append(f"$G = H$ is not exact ({sci(at_h)})")
         if not loses:
-            reasons.append(f"nothing lost even at G = 1 (below {LOSS_FLOOR:g}): identical heads pool exactly")
+            reasons.append(
+                f"nothing lost even at $G = 1$ (below {sci(LOSS_FLOOR)}): identical heads pool exactly"
+            )
         elif not largest:
             reasons.append(
-                f"G = 1 is not the worst ({measured['max_error_above_g_1']:.3g} at a larger G): the error "
+                f"$G = 1$ is not the worst ({sci(measured['max_error_above_g_1'], 3)} at a larger $G$): the error "
                 "has saturated"
             )
         if loses and not rising:
             reasons.append(f"no rising trend (rank correlation {rho:.2f} < {TREND})")
         summary = (
-            f"head_spread {measured['head_spread']:g}: error {at_h:.3g} at G = {measured['heads']}, "
-            f"{measured['error_at_g_half']:.3g} at G = {measured['heads'] // 2}, {at_1:.3g} at G = 1; "
+            f"head_spread {measured['head_spread']:g}: error {sci(at_h, 3)} at $G = {measured['heads']}$, "
+            f"{sci(measured['error_at_g_half'], 3)} at $G = {measured['heads'] // 2}$, {sci(at_1, 3)} at $G = 1$; "
             f"rank correlation with halvings {rho:.2f}" + ("" if holds else "; fails: " + "; ".join(reasons))
         )
         return Verdict(holds, summary, dict(measured))

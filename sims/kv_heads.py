@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import plural
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .registry import register
 
@@ -51,13 +52,13 @@ class SizingParams(SimParams):
     )
     layers: int = Field(32, ge=1, le=128, description="Layers (set by a preset; yours with model=custom).")
     query_heads: int = Field(
-        32, ge=1, le=128, description="H, query heads per layer (set by a preset; yours with model=custom)."
+        32, ge=1, le=128, description="$H$, query heads per layer (set by a preset; yours with model=custom)."
     )
     kv_heads: int = Field(
         8,
         ge=1,
         le=128,
-        description="G, key/value heads per layer (set by a preset; yours with model=custom).",
+        description="$G$, key/value heads per layer (set by a preset; yours with model=custom).",
     )
     head_dim: int = Field(
         128, ge=1, le=256, description="Width of every head (set by a preset; yours with model=custom)."
@@ -73,7 +74,7 @@ class SizingParams(SimParams):
     )
     check: Literal["memory", "flops"] = Field(
         "memory",
-        description="'memory': the cache shrinks by H/G; 'flops': the misconception that QK^T FLOPs do.",
+        description=r"'memory': the cache shrinks by $H/G$; 'flops': the misconception that $QK^\top$ FLOPs do.",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the queries and keys scored.")
 
@@ -168,16 +169,17 @@ class KvCacheSizing(Simulation):
     id = "kv-cache-sizing"
     title = "KV cache size, and what grouped-query attention saves"
     claim = (
-        "A KV cache that stores each of the G key/value heads once takes 2 x layers x G x head_dim x tokens "
-        "x batch x bytes-per-element bytes, so keeping G key/value heads for H query heads (GQA) makes it "
-        "exactly H/G times smaller than MHA's."
+        "A KV cache that stores each of the $G$ key/value heads once takes "
+        r"$2 \times \text{layers} \times G \times \text{head\_dim} \times \text{tokens} \times \text{batch} "
+        r"\times \text{bytes per element}$ bytes, so keeping $G$ key/value heads for $H$ query heads (GQA) "
+        "makes it exactly $H/G$ times smaller than MHA's."
     )
     Params = SizingParams
     counter = {"check": "flops"}
     data_flip = {"layout": "expanded"}
     data_flip_why = (
-        "The counter (check = flops) decides a different quantity, the misconception that GQA cuts the QK^T "
-        "FLOPs; its cache bytes, decided as check = memory, still show the H/G cut. A cache that stores the "
+        "The counter (check = flops) decides a different quantity, the misconception that GQA cuts the "
+        r"$QK^\top$ FLOPs; its cache bytes, decided as check = memory, still show the $H/G$ cut. A cache that stores the "
         "KV heads expanded to one copy per query head is the setting whose measured bytes break the saving."
     )
     probes = (
@@ -215,16 +217,37 @@ class KvCacheSizing(Simulation):
             "G = H: the QK^T FLOPs are equal and H/G = 1, so even the FLOP reading holds",
         ),
     )
-    plot = PlotSpec(x_label="tokens cached", y_label="KV cache (GiB)", log_x=True, log_y=True)
+    quantities = {
+        "check": "what is checked",
+        "layout": "cache layout",
+        "model": "model shape",
+        "query_heads": "query heads $H$ per layer",
+        "kv_heads": "key/value heads $G$ per layer",
+        "tokens": "tokens cached per sequence",
+        "batch": "sequences cached",
+        "gqa_bytes": "GQA cache (bytes)",
+        "mha_bytes": "MHA cache (bytes)",
+        "mqa_bytes": "MQA cache (bytes)",
+        "gqa_gib": "GQA cache (GiB)",
+        "mha_gib": "MHA cache (GiB)",
+        "formula_mismatches": "allocations that differ from the formula",
+        "qk_flops_mha": r"MHA $QK^\top$ FLOPs per layer, 16 tokens",
+        "qk_flops_gqa": r"GQA $QK^\top$ FLOPs per layer, 16 tokens",
+        "grouped_scores_max_gap": "largest gap between grouped and repeated-head scores",
+        "memory_ratio_mha_over_gqa": "MHA ÷ GQA cache bytes",
+        "h_over_g": "$H/G$",
+        "flops_ratio_mha_over_gqa": r"MHA ÷ GQA $QK^\top$ FLOPs",
+    }
+    plot = PlotSpec(x_label="tokens cached", y_label="KV cache (GiB)", log_x=True, log_y=True, x_integer=True)
     explains = (
-        "Each layer caches one key and one value vector of head_dim numbers per KV head per token. The "
+        r"Each layer caches one key and one value vector of $\text{head\_dim}$ numbers per KV head per token. The "
         "size is arithmetic on these shapes; the run cross-checks it against the bytes of K and V arrays "
         "allocated in that shape (the part that fits in memory, scaled exactly). GQA keeps the vectors' "
-        "width and caches fewer of them, which is where its H/G saving comes from (Llama 2 70B: 8 KV heads "
+        "width and caches fewer of them, which is where its $H/G$ saving comes from (Llama 2 70B: 8 KV heads "
         "for 64 query heads, 0.3125 GiB per 1,024 fp16 tokens instead of 2.5), provided the cache holds "
-        "the G shared heads: a cache filled after copying them to every query head (layout = expanded) "
+        "the $G$ shared heads: a cache filled after copying them to every query head (layout = expanded) "
         "saves nothing. The saving is memory only: every query head still scores every key, so the "
-        "misconception tested by check = flops, that QK^T FLOPs fall by H/G too, fails on the counted "
+        r"misconception tested by check = flops, that $QK^\top$ FLOPs fall by $H/G$ too, fails on the counted "
         "FLOPs of the products run."
     )
 
@@ -234,12 +257,16 @@ class KvCacheSizing(Simulation):
         itemsize = np.dtype(dtype).itemsize
         yield Frame(
             0.0,
-            f"{params.model}: {layers} layers, {heads} query heads, {groups} KV heads, head_dim {head_dim}",
+            f"{params.model}: {plural(layers, 'layer')}, {plural(heads, 'query head')}, "
+            f"{plural(groups, 'KV head')}, head_dim {head_dim}",
         )
 
         configs = {"MHA": heads, "GQA": groups, "MQA": 1}  # name -> KV heads; names kept in this order
         counts = dict.fromkeys(sorted(set(configs.values()), reverse=True))
-        labels = {g: "/".join(n for n, v in configs.items() if v == g) + f" ({g} KV heads)" for g in counts}
+        labels = {
+            g: "/".join(n for n, v in configs.items() if v == g) + f" ({plural(g, 'KV head')})"
+            for g in counts
+        }
         measured: dict[int, int] = {}
         mismatches = 0
         for i, g in enumerate(counts):
@@ -298,13 +325,14 @@ class KvCacheSizing(Simulation):
                 ""
                 if memory_ratio == target
                 else (
-                    f"; the cache is only {float(memory_ratio):g}x smaller, not H/G: it stores "
+                    f"; the cache is only {float(memory_ratio):g}× smaller, not $H/G$: it stores "
                     f"{measured['layout']} heads, so sharing them saves no bytes"
                 )
             )
             summary = (
-                f"GQA cache {gqa / GIB:.4g} GiB vs MHA {mha / GIB:.4g} GiB for {measured['tokens']} tokens "
-                f"x {measured['batch']}: {float(memory_ratio):g}x smaller, H/G = {float(target):g}; the "
+                f"GQA cache {gqa / GIB:.4g} GiB vs MHA {mha / GIB:.4g} GiB for {plural(measured['tokens'], 'token')} "
+                f"× {plural(measured['batch'], 'sequence')}: {float(memory_ratio):g}× smaller, "
+                f"$H/G = {float(target):g}$; the "
                 f"formula {'matches' if mismatches == 0 else 'misses'} the allocated arrays{why}"
             )
         else:
@@ -315,9 +343,9 @@ class KvCacheSizing(Simulation):
                 else "; every query head still scores every key, so GQA saves memory, not these FLOPs"
             )
             summary = (
-                f"QK^T FLOPs MHA/GQA = {float(flops_ratio):g} ({measured['qk_flops_mha']} vs "
+                rf"$QK^\top$ FLOPs MHA/GQA = {float(flops_ratio):g} ({measured['qk_flops_mha']} vs "
                 f"{measured['qk_flops_gqa']} per layer over 16 tokens), {'equal to' if holds else 'not'} "
-                f"H/G = {float(target):g}; the cache ratio is {float(memory_ratio):g}{why}"
+                f"$H/G = {float(target):g}$; the cache ratio is {float(memory_ratio):g}{why}"
             )
         return Verdict(
             holds,

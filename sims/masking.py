@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import plural, sci
 from .backend import to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .kernels import attention
@@ -34,10 +35,10 @@ TINY = 1e-18
 class FutureEditParams(SimParams):
     """The sequence, the stack, which token is replaced, and the mask."""
 
-    n: int = Field(32, ge=2, le=512, description="Sequence length.")
-    d: int = Field(16, ge=1, le=64, description="Model width.")
+    n: int = Field(32, ge=2, le=512, description="Sequence length $n$ (tokens).")
+    d: int = Field(16, ge=1, le=64, description="Model width $d$.")
     layers: int = Field(2, ge=1, le=6, description="Residual self-attention layers stacked.")
-    edit_at: int = Field(20, ge=0, le=511, description="Position j whose token is replaced by another.")
+    edit_at: int = Field(20, ge=0, le=511, description="Position $j$ whose token is replaced by another.")
     causal: bool = Field(True, description="Causal mask (decoder); False: bidirectional (encoder).")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the tokens, the edit and the weights.")
 
@@ -55,20 +56,34 @@ class CausalMaskFutureEdit(Simulation):
     id = "causal-mask-future-edit"
     title = "A causal mask: later tokens cannot change earlier outputs"
     claim = (
-        "In a stack of causally masked self-attention layers, replacing the token at position j leaves "
-        "the outputs at every position before j unchanged (to float64 round-off) in every layer, while "
-        "the outputs at j and after it change."
+        "In a stack of causally masked self-attention layers, replacing the token at position $j$ leaves "
+        "the outputs at every position before $j$ unchanged (to float64 round-off) in every layer, while "
+        "the outputs at $j$ and after it change."
     )
     Params = FutureEditParams
     counter = {"causal": False}
-    plot = PlotSpec(x_label="position i", y_label="max |output change| at i (last layer)", log_y=True)
+    quantities = {
+        "causal": "causal mask",
+        "edit_at": "edited position $j$",
+        "positions_before": "positions before $j$",
+        "positions_from": "positions from $j$ on",
+        "layers": "layers",
+        "max_relative_change_before": "largest change before $j$, relative to the outputs",
+        "min_relative_change_from": "smallest change from $j$ on, relative",
+        "positions_before_changed": "positions before $j$ that changed",
+        "positions_from_unchanged": "positions from $j$ on that did not move",
+        "output_max_abs": "largest |output|",
+    }
+    plot = PlotSpec(
+        x_label="position $i$", y_label="max |output change| at $i$ (last layer)", log_y=True, x_integer=True
+    )
     explains = (
-        "The mask sets the score of query i against key j to -inf for j > i, so the softmax gives those "
-        "keys weight exactly 0 and position i mixes values 0..i only; stacking layers keeps it so, since "
-        "every layer's input at i already depends on positions 0..i alone. The run replaces token j and "
-        "finds the outputs before j equal bit for bit, while j and every later position move: a decoder's "
-        "output at i cannot use the right context. Remove the mask (an encoder) and the same edit moves "
-        "every output, before j too."
+        r"The mask sets the score of query $i$ against key $j$ to $-\infty$ for $j > i$, so the softmax gives "
+        "those keys weight exactly 0 and position $i$ mixes values $0..i$ only; stacking layers keeps it so, "
+        "since every layer's input at $i$ already depends on positions $0..i$ alone. The run replaces token "
+        "$j$ and finds the outputs before $j$ equal bit for bit, while $j$ and every later position move: a "
+        "decoder's output at $i$ cannot use the right context. Remove the mask (an encoder) and the same "
+        "edit moves every output, before $j$ too."
     )
     probes = (
         Probe(
@@ -92,7 +107,7 @@ class CausalMaskFutureEdit(Simulation):
     def measure(self, params: FutureEditParams, xp: Any) -> Iterator[Frame]:
         n, d, j = params.n, params.d, params.edit_at
         mask = "causal" if params.causal else "bidirectional"
-        yield Frame(0.0, f"{params.layers} {mask} layers over {n} tokens; replacing token {j}")
+        yield Frame(0.0, f"{plural(params.layers, f'{mask} layer')} over {n} tokens; replacing token {j}")
         rng = np.random.default_rng(params.seed)
         x = rng.standard_normal((n, d))  # (n, d)
         edited = x.copy()
@@ -114,7 +129,7 @@ class CausalMaskFutureEdit(Simulation):
                 before_max = max(before_max, float(change[:j].max()))
             yield Frame(
                 0.9 * (layer + 1) / params.layers,
-                f"layer {layer + 1}: largest change before position {j} is {before_max:.2g}",
+                f"layer {layer + 1}: largest change before position {j} is {sci(before_max)}",
                 self._series(change),
             )
         measured = {
@@ -134,7 +149,11 @@ class CausalMaskFutureEdit(Simulation):
     @staticmethod
     def _series(change: np.ndarray) -> tuple[Series, ...]:
         positions = np.arange(change.size)
-        return (Series.of("|output change| / max|output|", positions, np.maximum(change, TINY)),)
+        return (
+            Series.of(
+                r"$|\text{output change}| / \max |\text{output}|$", positions, np.maximum(change, TINY)
+            ),
+        )
 
     def decide(self, measured: Mapping[str, Any], params: FutureEditParams) -> Verdict:
         """Holds when nothing before j moved beyond round-off and everything from j on moved."""
@@ -149,15 +168,15 @@ class CausalMaskFutureEdit(Simulation):
         mask = "causal" if measured["causal"] else "bidirectional"
         if not kept:
             why = (
-                f"; {measured['positions_before_changed']} of the {j} earlier outputs changed: "
+                f"; {measured['positions_before_changed']} of the {plural(j, 'earlier output')} changed: "
                 "they attend to the edited token, so information flowed backward"
             )
         elif not moved:
-            why = f"; {measured['positions_from_unchanged']} outputs from j on did not move"
+            why = f"; {plural(measured['positions_from_unchanged'], 'output')} from $j$ on did not move"
         else:
             why = ""
         summary = (
-            f"{mask}, {measured['layers']} layers, token {j} replaced: outputs before it changed by at most "
-            f"{before:.2g} (relative), outputs from it on by at least {after:.2g}{why}"
+            f"{mask}, {plural(measured['layers'], 'layer')}, token {j} replaced: outputs before it changed by "
+            f"at most {sci(before)} (relative), outputs from it on by at least {sci(after)}{why}"
         )
         return Verdict(holds, summary, dict(measured))

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import sci
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict, fit_slope
 from .kernels import softmax
 from .registry import register
@@ -43,14 +44,16 @@ SCORE_ELEMENTS_CAP = 1 << 23
 class ScaledDotParams(SimParams):
     """The range of key widths d_k and how many random score rows are drawn at each."""
 
-    d_min: int = Field(1, ge=1, le=1024, description="Smallest key width d_k.")
-    d_max: int = Field(512, ge=1, le=1024, description="Largest key width d_k.")
+    d_min: int = Field(1, ge=1, le=1024, description="Smallest key width $d_k$.")
+    d_max: int = Field(512, ge=1, le=1024, description="Largest key width $d_k$.")
     points: int = Field(10, ge=1, le=16, description="How many widths between d_min and d_max (geometric).")
-    rows: int = Field(512, ge=16, le=2048, description="Random score rows (one query, n_keys keys) per d_k.")
+    rows: int = Field(
+        512, ge=16, le=2048, description="Random score rows (one query, n_keys keys) per $d_k$."
+    )
     n_keys: int = Field(16, ge=2, le=256, description="Keys per score row: the softmax's length.")
     scale: Literal["sqrt_d", "d"] = Field(
         "sqrt_d",
-        description="What the scaled scores are divided by: sqrt(d_k) (Vaswani) or d_k (overcorrected).",
+        description=r"What the scaled scores are divided by: $\sqrt{d_k}$ (Vaswani) or $d_k$ (overcorrected).",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the queries and keys.")
 
@@ -59,7 +62,7 @@ class ScaledDotParams(SimParams):
         if self.d_min > self.d_max:
             raise ValueError("d_min must not exceed d_max")
         if self.rows * self.n_keys * self.d_max > SCORE_ELEMENTS_CAP:
-            raise ValueError(f"rows * n_keys * d_max must be at most {SCORE_ELEMENTS_CAP}")
+            raise ValueError(f"rows × n_keys × d_max must be at most {SCORE_ELEMENTS_CAP}")
         return self
 
 
@@ -85,18 +88,38 @@ class ScaledDotVariance(Simulation):
     """Var(q.k) against d_k, and the softmax Jacobian on scaled and unscaled score rows."""
 
     id = "scaled-dot-variance"
-    title = "Why attention scores are divided by sqrt(d_k)"
+    title = r"Why attention scores are divided by $\sqrt{d_k}$"
     claim = (
-        "For q and k with independent unit-variance components, q.k has variance d_k, so over a softmax of "
-        "a few keys (16 by default) unscaled scores saturate it once d_k is large (its Jacobian "
-        "diag(p) - pp^T falls below a tenth of the scaled one), while dividing by sqrt(d_k) keeps the "
-        "variance at 1 within sampling error."
+        r"For $q$ and $k$ with independent unit-variance components, $q \cdot k$ has variance $d_k$, so over a "
+        "softmax of a few keys (16 by default) unscaled scores saturate it once $d_k$ is large (its Jacobian "
+        r"$\operatorname{diag}(p) - pp^\top$ falls below a tenth of the scaled one), while dividing by "
+        r"$\sqrt{d_k}$ keeps the variance at 1 within sampling error."
     )
     Params = ScaledDotParams
     counter = {"d_min": 1, "d_max": 2}
+    quantities = {
+        "scale": "scores divided by",
+        "d_k_min": "smallest width $d_k$",
+        "d_k_max": "largest width $d_k$",
+        "widths_measured": "widths measured",
+        "variance_slope": r"$\mathrm{Var}(q \cdot k)$: log-log slope in $d_k$",
+        "variance_at_d_max": r"$\mathrm{Var}(q \cdot k)$ at the largest $d_k$",
+        "variance_worst_z": r"$\mathrm{Var}(q \cdot k)$ vs $d_k$: worst distance (standard errors)",
+        "scaled_variance_min": "smallest variance of the scaled scores",
+        "scaled_variance_max": "largest variance of the scaled scores",
+        "scaled_variance_worst_z": "scaled variance vs 1: worst distance (standard errors)",
+        "scaled_variance_standard_error_at_worst": "standard error there",
+        "jacobian_unscaled_at_d_max": r"median $\|J\|_F$, unscaled, at the largest $d_k$",
+        "jacobian_scaled_at_d_max": r"median $\|J\|_F$, scaled, at the largest $d_k$",
+        "jacobian_ratio_at_d_max": r"unscaled ÷ scaled $\|J\|_F$ at the largest $d_k$",
+        "saturated_rows_unscaled_at_d_max": "share of unscaled rows one-hot (max $p > 0.99$)",
+        "samples_per_width": "scores sampled per width",
+    }
     probes = (
         Probe(
-            {"n_keys": 2}, True, "two keys: the score gap has sd sqrt(2 d_k), 32 at d_k = 512, one-hot rows"
+            {"n_keys": 2},
+            True,
+            r"two keys: the score gap has sd $\sqrt{2 d_k}$, 32 at $d_k = 512$, one-hot rows",
         ),
         Probe(
             {"rows": 16, "n_keys": 2},
@@ -113,23 +136,27 @@ class ScaledDotVariance(Simulation):
         ),
     )
     plot = PlotSpec(
-        x_label="key width d_k", y_label="Var(q·k), median ‖softmax Jacobian‖_F", log_x=True, log_y=True
+        x_label="key width $d_k$",
+        y_label=r"$\mathrm{Var}(q \cdot k)$, median $\|\text{softmax Jacobian}\|_F$",
+        log_x=True,
+        log_y=True,
+        x_integer=True,
     )
     explains = (
-        "q.k is a sum of d_k independent products of unit variance, so its variance is d_k: the run measures "
-        "a log-log slope of 1. Unscaled, the gaps between a row's scores grow like sqrt(d_k), the softmax "
-        "turns one-hot and its Jacobian, the only path for gradients through it, goes to zero; divided by "
-        "sqrt(d_k) the scores keep unit variance and the Jacobian keeps one size at every width. For d_k of "
-        "1 or 2 the scale changes almost nothing, which is why it only matters for wide heads. The more "
-        "keys a row has, the smaller the lead of its top score and the larger d_k must be before the "
-        "softmax saturates. Dividing by d_k instead overcorrects: the variance becomes 1/d_k and every "
-        "row starts nearly uniform."
+        r"$q \cdot k$ is a sum of $d_k$ independent products of unit variance, so its variance is $d_k$: the run "
+        r"measures a log-log slope of 1. Unscaled, the gaps between a row's scores grow like $\sqrt{d_k}$, the "
+        "softmax turns one-hot and its Jacobian, the only path for gradients through it, goes to zero; "
+        r"divided by $\sqrt{d_k}$ the scores keep unit variance and the Jacobian keeps one size at every "
+        "width. For $d_k$ of 1 or 2 the scale changes almost nothing, which is why it only matters for wide "
+        "heads. The more keys a row has, the smaller the lead of its top score and the larger $d_k$ must be "
+        "before the softmax saturates. Dividing by $d_k$ instead overcorrects: the variance becomes $1/d_k$ "
+        "and every row starts nearly uniform."
     )
 
     def measure(self, params: ScaledDotParams, xp: Any) -> Iterator[Frame]:
         widths = np.unique(np.geomspace(params.d_min, params.d_max, params.points).round().astype(int))
         rows, n_keys = params.rows, params.n_keys
-        yield Frame(0.0, f"q·k over d_k = {widths[0]}..{widths[-1]}, {rows} rows of {n_keys} keys")
+        yield Frame(0.0, rf"$q \cdot k$ over $d_k = {widths[0]}..{widths[-1]}$, {rows} rows of {n_keys} keys")
 
         rng = np.random.default_rng(params.seed)
         variance = np.zeros(widths.size)  # (m,) Var(q.k)
@@ -149,12 +176,14 @@ class ScaledDotVariance(Simulation):
             jac_raw[i] = float(xp.median(jacobian_norms(p_raw, xp)))
             jac_scaled[i] = float(xp.median(jacobian_norms(p_scaled, xp)))
             saturated[i] = float(xp.mean(xp.max(p_raw, axis=-1) > 0.99))
-            done = [a[: i + 1] for a in (variance, scaled_var, jac_raw, jac_scaled)]
+            var_done, scaled_done, raw_done, jac_done = (
+                a[: i + 1] for a in (variance, scaled_var, jac_raw, jac_scaled)
+            )
             yield Frame(
                 0.95 * (i + 1) / widths.size,
-                f"d_k = {d}: Var(q·k) = {variance[i]:.3g}, Jacobian {jac_raw[i]:.2g} unscaled, "
-                f"{jac_scaled[i]:.2g} scaled",
-                self._series(widths[: i + 1], *done),
+                rf"$d_k = {d}$: $\mathrm{{Var}}(q \cdot k)$ = {variance[i]:.3g}, Jacobian {sci(jac_raw[i])} "
+                f"unscaled, {sci(jac_scaled[i])} scaled",
+                self._series(widths[: i + 1], var_done, scaled_done, raw_done, jac_done, params.scale),
             )
 
         errors = np.array([variance_standard_error(int(d), rows, n_keys) for d in widths])  # (m,)
@@ -182,19 +211,20 @@ class ScaledDotVariance(Simulation):
         yield Frame(
             1.0,
             "measured",
-            self._series(widths, variance, scaled_var, jac_raw, jac_scaled),
+            self._series(widths, variance, scaled_var, jac_raw, jac_scaled, params.scale),
             measured=measured,
         )
 
     @staticmethod
     def _series(
-        widths: np.ndarray, var: np.ndarray, scaled: np.ndarray, raw: np.ndarray, jac: np.ndarray
+        widths: np.ndarray, var: np.ndarray, scaled: np.ndarray, raw: np.ndarray, jac: np.ndarray, scale: str
     ) -> tuple[Series, ...]:
+        divisor = r"\sqrt{d_k}" if scale == "sqrt_d" else "d_k"
         return (
-            Series.of("Var(q·k)", widths, var),
-            Series.of("Var(q·k/√d_k)", widths, scaled),
-            Series.of("‖J‖ unscaled", widths, np.maximum(raw, TINY)),
-            Series.of("‖J‖ scaled", widths, jac),
+            Series.of(r"$\mathrm{Var}(q \cdot k)$", widths, var),
+            Series.of(rf"$\mathrm{{Var}}(q \cdot k/{divisor})$", widths, scaled),
+            Series.of(r"$\|J\|_F$ unscaled", widths, np.maximum(raw, TINY)),
+            Series.of(r"$\|J\|_F$ scaled", widths, jac),
         )
 
     def decide(self, measured: Mapping[str, Any], params: ScaledDotParams) -> Verdict:
@@ -207,12 +237,14 @@ class ScaledDotVariance(Simulation):
         ratio = float(measured["jacobian_ratio_at_d_max"])
         collapsed = ratio <= COLLAPSED
         holds = bool(slope_ok and scaled_ok and collapsed)
-        divisor = "sqrt(d_k)" if measured["scale"] == "sqrt_d" else "d_k"
+        divisor = r"$\sqrt{d_k}$" if measured["scale"] == "sqrt_d" else "$d_k$"
         reasons = []
         if not several:
             reasons.append("one width only: no slope to measure")
         elif not slope_ok:
-            reasons.append(f"Var(q·k) is not d_k ({measured['variance_worst_z']:.0f} standard errors off)")
+            reasons.append(
+                rf"$\mathrm{{Var}}(q \cdot k)$ is not $d_k$ ({measured['variance_worst_z']:.0f} standard errors off)"
+            )
         if not scaled_ok:
             reasons.append(
                 f"scores divided by {divisor} do not keep variance 1 "
@@ -220,12 +252,12 @@ class ScaledDotVariance(Simulation):
                 f"{measured['scaled_variance_worst_z']:.0f} standard errors off)"
             )
         if not collapsed:
-            reasons.append(f"at d_k = {measured['d_k_max']} unscaled scores have not saturated the softmax")
+            reasons.append(f"at $d_k = {measured['d_k_max']}$ unscaled scores have not saturated the softmax")
         summary = (
-            f"Var(q·k) log-log slope {slope:.3f}; divided by {divisor}: variance "
+            rf"$\mathrm{{Var}}(q \cdot k)$ log-log slope {slope:.3f}; divided by {divisor}: variance "
             f"{measured['scaled_variance_min']:.3g}..{measured['scaled_variance_max']:.3g} "
-            f"(within {measured['scaled_variance_worst_z']:.1f} standard errors of 1); at d_k = "
-            f"{measured['d_k_max']} unscaled/scaled Jacobian norm = {ratio:.3g} "
+            f"(within {measured['scaled_variance_worst_z']:.1f} standard errors of 1); at "
+            f"$d_k = {measured['d_k_max']}$ unscaled/scaled Jacobian norm = {sci(ratio, 3)} "
             f"({measured['saturated_rows_unscaled_at_d_max']:.0%} of unscaled rows one-hot)"
             + ("" if holds else "; fails: " + "; ".join(reasons))
         )
@@ -248,18 +280,19 @@ class DilutionParams(SimParams):
     """The logit margin, whether it grows with n, and the range of key counts."""
 
     margin: float = Field(
-        3.0, ge=0.0, le=30.0, description="m: the matching key's logit lead (c in m = log n + c)."
+        3.0, ge=0.0, le=30.0, description=r"$m$: the matching key's logit lead ($c$ in $m = \log n + c$)."
     )
     margin_growth: Literal["fixed", "log_n"] = Field(
-        "fixed", description="'fixed': m stays put; 'log_n': m = log(n) + margin grows with the context."
+        "fixed",
+        description=r"'fixed': $m$ stays put; 'log_n': $m = \log n + \text{margin}$ grows with the context.",
     )
-    n_min: int = Field(2, ge=2, le=1 << 22, description="Fewest keys.")
-    n_max: int = Field(1 << 20, ge=2, le=1 << 22, description="Most keys.")
+    n_min: int = Field(2, ge=2, le=1 << 22, description="Fewest keys $n$.")
+    n_max: int = Field(1 << 20, ge=2, le=1 << 22, description="Most keys $n$.")
     points: int = Field(
         21,
         ge=4,
         le=64,
-        description="Key counts from n_min to n_max (geometric); slope fit where n >= 30 e^margin.",
+        description=r"Key counts from n_min to n_max (geometric); slope fit where $n \ge 30 e^{\text{margin}}$.",
     )
 
     @model_validator(mode="after")
@@ -276,11 +309,23 @@ class SoftmaxDilution(Simulation):
     id = "softmax-dilution"
     title = "Softmax attention dilutes over long contexts"
     claim = (
-        "With one matching key leading n-1 others by a fixed logit margin m, softmax gives it weight "
-        "e^m / (e^m + n - 1), which falls like 1/n once n is large against e^m (n >= 30 e^m)."
+        "With one matching key leading $n - 1$ others by a fixed logit margin $m$, softmax gives it weight "
+        r"$e^m / (e^m + n - 1)$, which falls like $1/n$ once $n$ is large against $e^m$ ($n \ge 30 e^m$)."
     )
     Params = DilutionParams
     counter = {"margin_growth": "log_n"}
+    quantities = {
+        "margin": "logit margin $m$ (its fixed part $c$ when it grows)",
+        "margin_growth": "how the margin grows",
+        "weight_at_n_min": "weight on the matching key at the fewest keys",
+        "weight_at_n_max": "weight on the matching key at the most keys",
+        "n_min": "fewest keys $n$",
+        "n_max": "most keys $n$",
+        "large_n_points": r"key counts with $n \ge 30 e^c$",
+        "large_n_from": "first such $n$ (0: none)",
+        "large_n_slope": "weight: log-log slope in $n$ there",
+        "max_relative_gap_to_formula": "largest relative gap to $e^m/(e^m + n - 1)$",
+    }
     probes = (
         Probe({"margin": 0.0, "n_max": 64}, True, "m = 0: the weight is exactly 1/n, slope -1 from n = 30"),
         Probe(
@@ -297,18 +342,20 @@ class SoftmaxDilution(Simulation):
             "tiny n: 16 keys are below 30 e^3 = 603, the weight is still near e^m/(e^m+n)",
         ),
     )
-    plot = PlotSpec(x_label="keys n", y_label="weight on the matching key", log_x=True, log_y=True)
+    plot = PlotSpec(
+        x_label="keys $n$", y_label="weight on the matching key", log_x=True, log_y=True, x_integer=True
+    )
     explains = (
-        "The run evaluates the softmax over n real logits (m, 0, ..., 0) and finds the matching key's weight "
-        "equal to e^m / (e^m + n - 1) to round-off, with a log-log slope of -1 once n outgrows e^m: a fixed "
-        "margin's advantage is shared out among ever more keys, which is why long contexts blur attention. "
-        "If the margin grows like log n (sharper logits, or scale tricks such as multiplying scores by "
-        "log n), the weight stays put and attention stays focused."
+        "The run evaluates the softmax over $n$ real logits $(m, 0, ..., 0)$ and finds the matching key's "
+        "weight equal to $e^m / (e^m + n - 1)$ to round-off, with a log-log slope of -1 once $n$ outgrows "
+        "$e^m$: a fixed margin's advantage is shared out among ever more keys, which is why long contexts "
+        r"blur attention. If the margin grows like $\log n$ (sharper logits, or scale tricks such as "
+        r"multiplying scores by $\log n$), the weight stays put and attention stays focused."
     )
 
     def measure(self, params: DilutionParams, xp: Any) -> Iterator[Frame]:
         counts = np.unique(np.geomspace(params.n_min, params.n_max, params.points).round().astype(int))
-        yield Frame(0.0, f"softmax over n = {counts[0]}..{counts[-1]} keys")
+        yield Frame(0.0, f"softmax over $n = {counts[0]}..{counts[-1]}$ keys")
 
         growth = np.log(counts) if params.margin_growth == "log_n" else np.zeros(counts.size)  # (m,)
         margins = params.margin + growth  # (m,) the matching key's logit at each n
@@ -320,7 +367,7 @@ class SoftmaxDilution(Simulation):
             if i % 4 == 3 or i == counts.size - 1:
                 yield Frame(
                     0.9 * (i + 1) / counts.size,
-                    f"n = {n}: weight {weight[i]:.3g}",
+                    f"$n = {n}$: weight {sci(weight[i], 3)}",
                     self._series(counts[: i + 1], weight[: i + 1], margins[: i + 1]),
                 )
         formula_gap = float(np.max(np.abs(weight / self._formula(counts, margins) - 1.0)))
@@ -348,8 +395,8 @@ class SoftmaxDilution(Simulation):
     def _series(self, counts: np.ndarray, weight: np.ndarray, margins: np.ndarray) -> tuple[Series, ...]:
         return (
             Series.of("softmax weight", counts, weight),
-            Series.of("e^m/(e^m+n-1)", counts, self._formula(counts, margins)),
-            Series.of("1/n", counts, 1.0 / counts),
+            Series.of("$e^m/(e^m + n - 1)$", counts, self._formula(counts, margins)),
+            Series.of("$1/n$", counts, 1.0 / counts),
         )
 
     def decide(self, measured: Mapping[str, Any], params: DilutionParams) -> Verdict:
@@ -359,25 +406,25 @@ class SoftmaxDilution(Simulation):
         falls = fitted and abs(slope + 1.0) <= DILUTION_SLOPE_TOL
         holds = bool(gap <= FORMULA_TOL and falls)
         growth = (
-            "m = log n + " if measured["margin_growth"] == "log_n" else "m = "
-        ) + f"{measured['margin']:g}"
+            r"$m = \log n + " if measured["margin_growth"] == "log_n" else "$m = "
+        ) + f"{measured['margin']:g}$"
         if not fitted:
             why = (
-                f"; n never reaches 30 e^m = {LARGE_N * math.exp(float(measured['margin'])):.3g}: "
-                "the sweep stops before the weight starts to fall like 1/n"
+                f"; $n$ never reaches $30 e^m$ = {LARGE_N * math.exp(float(measured['margin'])):.3g}: "
+                "the sweep stops before the weight starts to fall like $1/n$"
             )
         elif not falls:
-            why = "; the weight does not fall like 1/n: the margin grows with n as fast as the crowd of keys"
+            why = "; the weight does not fall like $1/n$: the margin grows with $n$ as fast as the crowd of keys"
         else:
             why = ""
         slope_text = (
-            f"log-log slope {round(slope, 3) + 0.0:.3f} for n >= {measured['large_n_from']}"
+            rf"log-log slope {round(slope, 3) + 0.0:.3f} for $n \ge {measured['large_n_from']}$"
             if fitted
             else "no slope"
         )
         summary = (
-            f"{growth}: weight {measured['weight_at_n_min']:.3g} at n = {measured['n_min']} -> "
-            f"{measured['weight_at_n_max']:.3g} at n = {measured['n_max']}; {slope_text}; "
-            f"matches e^m/(e^m+n-1) to {gap:.1e}{why}"
+            f"{growth}: weight {sci(measured['weight_at_n_min'], 3)} at $n = {measured['n_min']}$ → "
+            f"{sci(measured['weight_at_n_max'], 3)} at $n = {measured['n_max']}$; {slope_text}; "
+            f"matches $e^m/(e^m + n - 1)$ to {sci(gap)}{why}"
         )
         return Verdict(holds, summary, dict(measured))

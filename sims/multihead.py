@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from ._words import plural, sci
 from .backend import to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .kernels import attention
@@ -34,12 +35,12 @@ SHARP = 40.0
 class MultiheadParams(SimParams):
     """Sequence, token width, the target, and how hard the single head is fitted."""
 
-    n: int = Field(64, ge=4, le=128, description="Sequence length (neighbours wrap around).")
-    d: int = Field(4, ge=1, le=16, description="Token width d (each target block is d wide).")
+    n: int = Field(64, ge=4, le=128, description="Sequence length $n$ (neighbours wrap around).")
+    d: int = Field(4, ge=1, le=16, description="Token width $d$ (each target block is $d$ wide).")
     target: Literal["prev_and_next", "prev"] = Field(
-        "prev_and_next", description="'prev_and_next': [x_(i-1); x_(i+1)]; 'prev': x_(i-1) alone."
+        "prev_and_next", description="'prev_and_next': $[x_{i-1}; x_{i+1}]$; 'prev': $x_{i-1}$ alone."
     )
-    rounds: int = Field(20, ge=1, le=40, description="Rounds of the single-head fit (weights, then W).")
+    rounds: int = Field(20, ge=1, le=40, description="Rounds of the single-head fit (weights, then $W$).")
     steps: int = Field(60, ge=10, le=100, description="Projected-gradient steps on the weights per round.")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the tokens and the fit's start.")
 
@@ -67,12 +68,22 @@ class MultiheadVsSingle(Simulation):
     id = "multihead-vs-single"
     title = "One head cannot fetch two tokens at once; two heads can"
     claim = (
-        "For n > d generic (random) tokens of width d, a single softmax attention head cannot output "
-        "[x_(i-1); x_(i+1)] (previous and next token in separate channel blocks): its best error stays "
-        "bounded away from 0, while two heads, one attending to i-1 and one to i+1, reach it exactly."
+        "For $n > d$ generic (random) tokens of width $d$, a single softmax attention head cannot output "
+        "$[x_{i-1}; x_{i+1}]$ (previous and next token in separate channel blocks): its best error stays "
+        "bounded away from 0, while two heads, one attending to $i - 1$ and one to $i + 1$, reach it exactly."
     )
     Params = MultiheadParams
     counter = {"target": "prev"}
+    quantities = {
+        "target": "target",
+        "tokens": "tokens $n$",
+        "width": "token width $d$",
+        "single_head_floor": "least error any single head can reach (share of the target's energy)",
+        "single_head_best_fit": "best single head found (share of the energy)",
+        "positional_heads": "positional heads used",
+        "positional_heads_error": "their error (share of the energy)",
+        "single_head_mean_max_weight": "single head: mean largest attention weight per row",
+    }
     probes = (
         Probe(
             {"n": 16, "d": 16, "rounds": 2},
@@ -87,18 +98,19 @@ class MultiheadVsSingle(Simulation):
             {"target": "prev", "n": 4, "rounds": 2}, False, "one token to fetch: one positional head is exact"
         ),
     )
-    plot = PlotSpec(x_label="fit round", y_label="relative squared error", log_y=True)
+    plot = PlotSpec(x_label="fit round", y_label="relative squared error", log_y=True, x_integer=True)
     explains = (
-        "A head's output at i is W (sum_j a_ij x_j): one convex mix of tokens through one linear map, so its "
-        "rows span at most d dimensions, while two independent tokens side by side need 2d. The run bounds "
-        "every single head from below by the target's tail singular energy, fits one (projected gradient "
-        "on the simplex, least squares on W) that lands on that floor, and builds two positional heads that "
-        "are exact. When the target is only the previous token, one head attending to i-1 already does it."
+        r"A head's output at $i$ is $W \left(\sum_j a_{ij} x_j\right)$: one convex mix of tokens through one "
+        "linear map, so its rows span at most $d$ dimensions, while two independent tokens side by side need "
+        "$2d$. The run bounds every single head from below by the target's tail singular energy, fits one "
+        "(projected gradient on the simplex, least squares on $W$) that lands on that floor, and builds two "
+        "positional heads that are exact. When the target is only the previous token, one head attending "
+        "to $i - 1$ already does it."
     )
 
     def measure(self, params: MultiheadParams, xp: Any) -> Iterator[Frame]:
         n, d = params.n, params.d
-        yield Frame(0.0, f"target {params.target} over n = {n} tokens of width {d}")
+        yield Frame(0.0, f"target {params.target} over $n = {n}$ tokens of width {d}")
 
         rng = np.random.default_rng(params.seed)
         x = xp.asarray(rng.standard_normal((n, d)))  # (n, d) tokens, no structure between neighbours
@@ -126,7 +138,7 @@ class MultiheadVsSingle(Simulation):
             errors.append(float(xp.sum((mix @ w.T - y) ** 2) / energy))
             yield Frame(
                 0.95 * (r + 1) / params.rounds,
-                f"round {r + 1}: single head {errors[-1]:.3g} (floor {floor:.3g})",
+                f"round {r + 1}: single head {sci(errors[-1], 3)} (floor {sci(floor, 3)})",
                 self._series(errors, floor, multi_err),
             )
 
@@ -169,13 +181,18 @@ class MultiheadVsSingle(Simulation):
         floor, single = float(measured["single_head_floor"]), float(measured["single_head_best_fit"])
         multi, heads = float(measured["positional_heads_error"]), int(measured["positional_heads"])
         holds = bool(floor >= FLOOR_MIN and single >= floor - 1e-9 and multi <= EXACT)
-        reach = f"{heads} positional head{'s reach' if heads > 1 else ' reaches'} {multi:.1e}"
+        reach = f"{plural(heads, 'positional head')} {'reach' if heads > 1 else 'reaches'} {sci(multi)}"
         if floor >= FLOOR_MIN:
-            single_text = f"no single head goes below {floor:.3g} of the target's energy (best {single:.3g})"
+            single_text = (
+                f"no single head goes below {sci(floor, 3)} of the target's energy (best {sci(single, 3)})"
+            )
         else:
             single_text = (
-                f"one head is not bounded away from 0 (floor {floor:.2g}, best fit {single:.2g}): "
-                "the target's rank does not exceed the width d one head can output"
+                f"one head is not bounded away from 0 (floor {sci(floor)}, best fit {sci(single)}): "
+                "the target's rank does not exceed the width $d$ one head can output"
             )
-        summary = f"target {measured['target']}, n = {measured['tokens']}, d = {measured['width']}: {single_text}; {reach}"
+        summary = (
+            f"target {measured['target']}, $n = {measured['tokens']}$, $d = {measured['width']}$: "
+            f"{single_text}; {reach}"
+        )
         return Verdict(holds, summary, dict(measured))

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from ._words import plural, sci
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict, fit_slope
 from .registry import register
 
@@ -45,8 +46,10 @@ of Post-LN's at the same depth."""
 class NormParams(SimParams):
     """Depth, width and tokens of the two stacks."""
 
-    depth: int = Field(64, ge=1, le=256, description="L, the deepest stack measured (depths 1, 2, 4, ... L).")
-    width: int = Field(64, ge=32, le=256, description="d, the model width (the hidden layer is 4d).")
+    depth: int = Field(
+        64, ge=1, le=256, description="$L$, the deepest stack measured (depths 1, 2, 4, ... $L$)."
+    )
+    width: int = Field(64, ge=32, le=256, description="$d$, the model width (the hidden layer is $4d$).")
     tokens: int = Field(32, ge=8, le=256, description="Token vectors backpropagated at once.")
     norm: Literal["layer", "rms"] = Field(
         "layer",
@@ -159,14 +162,40 @@ class PrenormGradientFlow(Simulation):
     )
     Params = NormParams
     counter = {"depth": 1}
-    plot = PlotSpec(x_label="depth L (blocks)", y_label="‖dL/dW2‖ of the last block", log_x=True, log_y=True)
+    quantities = {
+        "depth": "deepest stack $L$ (blocks)",
+        "norm": "normalisation",
+        "post_ln_grad_at_depth": r"Post-LN $\|\partial \mathcal{L}/\partial W_2\|$ of the last block at depth $L$",
+        "pre_ln_grad_at_depth": r"Pre-LN $\|\partial \mathcal{L}/\partial W_2\|$ of the last block at depth $L$",
+        "post_ln_grad_at_1": "Post-LN, one block: the same gradient",
+        "pre_ln_grad_at_1": "Pre-LN, one block: the same gradient",
+        "post_ln_min_over_one_block": "Post-LN ÷ one block's, smallest over the depths",
+        "post_ln_max_over_one_block": "Post-LN ÷ one block's, largest over the depths",
+        "pre_over_post_at_depth": "Pre-LN ÷ Post-LN at depth $L$",
+        "pre_ln_rises": "doublings of depth where Pre-LN's gradient did not fall",
+        "pre_ln_loglog_slope": "Pre-LN gradient: log-log slope in $L$",
+        "token0_change_per_token_stats": "token 0's output change when the others change (per-token statistics)",
+        "token0_change_batch_stats": "the same with batch statistics",
+        "layer_vs_rms_max_diff": "largest LayerNorm - RMSNorm output difference",
+        "layer_vs_rms_max_diff_zero_mean": "the same on zero-mean tokens",
+        "post_ln_flat": "Post-LN stays within [0.5, 2] of one block",
+        "pre_ln_shrunk": "Pre-LN below half of Post-LN at depth $L$",
+        "pre_ln_falls_with_depth": "Pre-LN falls with depth",
+    }
+    plot = PlotSpec(
+        x_label="depth $L$ (blocks)",
+        y_label=r"$\|\partial \mathcal{L}/\partial W_2\|$ of the last block",
+        log_x=True,
+        log_y=True,
+        x_integer=True,
+    )
     explains = (
-        "In Post-LN the last block ends in a LayerNorm that divides by the RMS of x + F(x), one block's "
+        "In Post-LN the last block ends in a LayerNorm that divides by the RMS of $x + F(x)$, one block's "
         "worth of signal, so the gradient of its weights is the same at 1 block or 64; Xiong et al. blame "
         "these large gradients near the output, under the large learning rates Transformers use, for "
         "Post-LN's need of a warm-up. In Pre-LN every block adds to an un-normalised residual stream whose "
-        "variance grows about linearly with depth, 1 + cL, and the final LayerNorm divides by its RMS, so "
-        "the gradient shrinks like 1/sqrt(1 + cL), tending to 1/sqrt(L) (Xiong et al. 2020, Theorem 1). "
+        "variance grows about linearly with depth, $1 + cL$, and the final LayerNorm divides by its RMS, so "
+        r"the gradient shrinks like $1/\sqrt{1 + cL}$, tending to $1/\sqrt{L}$ (Xiong et al. 2020, Theorem 1). "
         "RMSNorm (norm = rms) behaves the same: what matters is where the normalisation sits. The summary "
         "also reports what the norm itself computes: each token is normalised with its own statistics, "
         "and LayerNorm and RMSNorm outputs differ unless the token's mean is zero. With a single block "
@@ -224,7 +253,7 @@ class PrenormGradientFlow(Simulation):
             if i + 1 < len(depths):
                 yield Frame(
                     0.95 * (i + 1) / len(depths),
-                    f"depth {layers}: last-block gradient Post-LN {post[i]:.3g}, Pre-LN {pre[i]:.3g}",
+                    f"depth {layers}: last-block gradient Post-LN {sci(post[i], 3)}, Pre-LN {sci(pre[i], 3)}",
                     self._series(depths[: i + 1], post[: i + 1], pre[: i + 1]),
                 )
 
@@ -262,23 +291,23 @@ class PrenormGradientFlow(Simulation):
         shrunk = ratio < PRE_SHRUNK
         falling = measured["pre_ln_loglog_slope"] < 0.0
         summary = (
-            f"depth {measured['depth']}: Post-LN {measured['post_ln_grad_at_depth']:.3g} ({low:.2f}..{high:.2f} x one "
-            f"block's, {'within' if flat else 'outside'} [{POST_FLAT[0]:.2g}, {POST_FLAT[1]:g}]); "
-            f"Pre-LN {measured['pre_ln_grad_at_depth']:.3g}, {ratio:.2f} x Post-LN's "
+            f"depth {measured['depth']}: Post-LN {sci(measured['post_ln_grad_at_depth'], 3)} ({low:.2f}..{high:.2f} × "
+            f"one block's, {'within' if flat else 'outside'} [{POST_FLAT[0]:.2g}, {POST_FLAT[1]:g}]); "
+            f"Pre-LN {sci(measured['pre_ln_grad_at_depth'], 3)}, {ratio:.2f} × Post-LN's "
             f"({'below' if shrunk else 'not below'} {PRE_SHRUNK:g})"
         )
         if measured["depth"] > 1:
             summary += (
                 f", {'shrinking' if falling else 'not shrinking'} with depth (log-log slope "
-                f"{measured['pre_ln_loglog_slope']:.2f}; {measured['pre_ln_rises']} doubling(s) without a fall)"
+                f"{measured['pre_ln_loglog_slope']:.2f}; {plural(measured['pre_ln_rises'], 'doubling')} without a fall)"
             )
         if measured["depth"] == 1:
             summary += "; one block has no depth to shrink over, so Pre-LN's gradient is Post-LN's size"
         summary += (
-            f". The norm itself: token 0's output moves {measured['token0_change_per_token_stats']:.2g} when the "
-            f"other tokens change (per-token statistics), {measured['token0_change_batch_stats']:.2g} with batch "
-            f"statistics; LayerNorm and RMSNorm outputs differ by up to {measured['layer_vs_rms_max_diff']:.2g} "
-            f"({measured['layer_vs_rms_max_diff_zero_mean']:.1g} on zero-mean tokens)"
+            f". The norm itself: token 0's output moves {sci(measured['token0_change_per_token_stats'])} when the "
+            f"other tokens change (per-token statistics), {sci(measured['token0_change_batch_stats'])} with batch "
+            f"statistics; LayerNorm and RMSNorm outputs differ by up to {sci(measured['layer_vs_rms_max_diff'])} "
+            f"({sci(measured['layer_vs_rms_max_diff_zero_mean'], 1)} on zero-mean tokens)"
         )
         return Verdict(
             bool(flat and shrunk and falling),
@@ -294,6 +323,6 @@ class PrenormGradientFlow(Simulation):
     @staticmethod
     def _series(depths: list[int], post: np.ndarray, pre: np.ndarray) -> tuple[Series, ...]:
         return (
-            Series.of("Post-LN: LN(x + F(x))", depths, post),
-            Series.of("Pre-LN: x + F(LN(x))", depths, pre),
+            Series.of(r"Post-LN: $\mathrm{LN}(x + F(x))$", depths, post),
+            Series.of(r"Pre-LN: $x + F(\mathrm{LN}(x))$", depths, pre),
         )

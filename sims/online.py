@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import plural, sci
 from .backend import to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .kernels import softmax, streaming_lse
@@ -27,18 +28,21 @@ class OnlineParams(SimParams):
     """The logits streamed, how they are chunked, and whether the running sum is rescaled."""
 
     rows: int = Field(32, ge=1, le=256, description="Independent logit vectors (softmax rows).")
-    n: int = Field(4096, ge=2, le=65536, description="Logits per row.")
+    n: int = Field(4096, ge=2, le=65536, description="Logits per row ($n$).")
     chunk: int = Field(64, ge=1, le=65536, description="Logits read per step of the streaming pass.")
-    magnitude: float = Field(1000.0, gt=0.0, le=1e6, description="Logits are uniform in ±magnitude.")
+    magnitude: float = Field(
+        1000.0, gt=0.0, le=1e6, description=r"Logits are uniform in $\pm\text{magnitude}$."
+    )
     rescale: bool = Field(
-        True, description="Multiply the running sum by exp(m_old - m_new) whenever the max grows."
+        True,
+        description=r"Multiply the running sum by $e^{m_\text{old} - m_\text{new}}$ whenever the max grows.",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the logits.")
 
     @model_validator(mode="after")
     def _small(self) -> OnlineParams:
         if self.rows * self.n > 2**20 or self.n / self.chunk > 4096:
-            raise ValueError("rows * n must stay under 2^20 and n / chunk under 4096 steps")
+            raise ValueError("rows × n must stay under 2²⁰ and n / chunk under 4096 steps")
         return self
 
 
@@ -51,10 +55,22 @@ class OnlineSoftmaxExactness(Simulation):
     claim = (
         "A softmax whose normaliser is computed in one streaming pass, with a running max and a running "
         "sum rescaled whenever the max grows, equals the two-pass stable softmax to a relative error "
-        "below 1e-12, even for logits of magnitude 1000 where a naive exp overflows."
+        "below $10^{-12}$, even for logits of magnitude 1000 where a naive exp overflows."
     )
     Params = OnlineParams
     counter = {"rescale": False}
+    quantities = {
+        "rescale": "running sum rescaled",
+        "rows": "softmax rows",
+        "max_rel_error": "largest relative error vs the two-pass softmax",
+        "streamed_sum_min": r"smallest streamed sum $\ell$",
+        "streamed_sum_max": r"largest streamed sum $\ell$",
+        "max_row_sum_error": "largest |row sum - 1|",
+        "naive_inf_count": "naive exp: entries that overflow to inf",
+        "naive_nan_rows": "naive softmax: rows with NaN",
+        "max_logit": "largest logit",
+        "steps": "streaming steps",
+    }
     probes = (
         Probe(
             {"rescale": False, "chunk": 4096},
@@ -69,18 +85,22 @@ class OnlineSoftmaxExactness(Simulation):
         Probe({"magnitude": 1e6}, True, "huge logits: every exp is of x - m <= 0, so nothing overflows"),
         Probe({"n": 2, "chunk": 1, "rows": 1}, True, "two logits, one at a time: a single rescale"),
     )
-    plot = PlotSpec(x_label="logits streamed", y_label="log-sum-exp of the prefix (row 0)")
+    plot = PlotSpec(x_label="logits streamed", y_label="log-sum-exp of the prefix (row 0)", x_integer=True)
     explains = (
-        "The two-pass softmax finds the max, then sums exp(x - max). The streaming pass keeps the max "
+        r"The two-pass softmax finds the max, then sums $e^{x - \max}$. The streaming pass keeps the max "
         "seen so far and a sum taken against it; when a larger max arrives, multiplying the sum by "
-        "exp(m_old - m_new) moves every earlier term to the new reference, so nothing is approximated. "
-        "Skip that rescaling and nothing overflows (every exponent is x - m <= 0, and the sum stays a "
-        "modest number), but the sum adds terms taken against different maxima, so the normaliser, and "
-        "every probability, is wrong. Skip the max altogether and exp(1000) is inf, the naive softmax NaN."
+        r"$e^{m_\text{old} - m_\text{new}}$ moves every earlier term to the new reference, so nothing is "
+        "approximated. Skip that rescaling and nothing overflows (every exponent is "
+        r"$x - m \le 0$, and the sum stays a modest number), but the sum adds terms taken against different "
+        "maxima, so the normaliser, and every probability, is wrong. Skip the max altogether and "
+        "$e^{1000}$ is inf, the naive softmax NaN."
     )
 
     def measure(self, params: OnlineParams, xp: Any) -> Iterator[Frame]:
-        yield Frame(0.0, f"streaming {params.rows} rows of {params.n} logits in chunks of {params.chunk}")
+        yield Frame(
+            0.0,
+            f"streaming {plural(params.rows, 'row')} of {params.n} logits in chunks of {params.chunk}",
+        )
         rng = np.random.default_rng(params.seed)
         host = rng.uniform(-params.magnitude, params.magnitude, (params.rows, params.n))  # (rows, n)
         x = xp.asarray(host)
@@ -131,17 +151,18 @@ class OnlineSoftmaxExactness(Simulation):
             ""
             if holds
             else (
-                f"; the streamed sum stayed finite ({measured['streamed_sum_min']:.3g}..{measured['streamed_sum_max']:.3g}) "
+                f"; the streamed sum stayed finite ({sci(measured['streamed_sum_min'], 3)}.."
+                f"{sci(measured['streamed_sum_max'], 3)}) "
                 "but mixes terms taken against different maxima"
                 if not measured["rescale"]
                 else "; not exact"
             )
         )
         summary = (
-            f"streaming vs two-pass: max relative error {rel_err:.1e} "
-            f"({'with' if measured['rescale'] else 'without'} rescaling, {measured['steps']} steps); "
-            f"naive exp: {measured['naive_inf_count']} inf, {measured['naive_nan_rows']}/{measured['rows']} rows NaN"
-            + why
+            f"streaming vs two-pass: max relative error {sci(rel_err)} "
+            f"({'with' if measured['rescale'] else 'without'} rescaling, {plural(measured['steps'], 'step')}); "
+            f"naive exp: {measured['naive_inf_count']} inf, {measured['naive_nan_rows']}/"
+            f"{plural(measured['rows'], 'row')} NaN" + why
         )
         return Verdict(holds, summary, dict(measured))
 
@@ -151,5 +172,5 @@ class OnlineSoftmaxExactness(Simulation):
         finite = [(e, v) for e, v in zip(ends, lse, strict=True) if math.isfinite(v)]
         return (
             Series.of("two-pass (exact)", ends, exact),
-            Series.of("streaming m + log l", [e for e, _ in finite], [v for _, v in finite]),
+            Series.of(r"streaming $m + \log \ell$", [e for e, _ in finite], [v for _, v in finite]),
         )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import plural
 from .backend import to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .registry import register
@@ -100,8 +101,8 @@ def formula_layers(arch: str, n: int, k: int) -> int:
 
 ARCHS = (
     ("attention", "self-attention", attention_layer),
-    ("dilated", "dilated conv (k^l)", dilated_layer),
-    ("conv", "conv stack (width k)", conv_layer),
+    ("dilated", "dilated conv ($k^l$)", dilated_layer),
+    ("conv", "conv stack (width $k$)", conv_layer),
     ("rnn", "RNN", rnn_step),
 )
 
@@ -109,9 +110,9 @@ ARCHS = (
 class PathParams(SimParams):
     """The range of sequence lengths and the convolution width."""
 
-    n_min: int = Field(16, ge=2, le=N_CAP, description="Shortest sequence length measured.")
-    n_max: int = Field(N_CAP, ge=2, le=N_CAP, description="Longest sequence length measured.")
-    kernel: int = Field(3, ge=2, le=N_CAP, description="k: convolution width (and dilation base).")
+    n_min: int = Field(16, ge=2, le=N_CAP, description="Shortest sequence length $n$ measured.")
+    n_max: int = Field(N_CAP, ge=2, le=N_CAP, description="Longest sequence length $n$ measured.")
+    kernel: int = Field(3, ge=2, le=N_CAP, description="$k$: convolution width (and dilation base).")
     points: int = Field(10, ge=1, le=32, description="How many lengths between n_min and n_max.")
 
     @model_validator(mode="after")
@@ -128,21 +129,43 @@ class PathLengthReachability(Simulation):
     id = "path-length-reachability"
     title = "Maximum path length: RNN vs convolution vs self-attention"
     claim = (
-        "For position 0 to influence position n-1 of a sequence longer than the kernel (n > k), an RNN "
-        "needs n-1 sequential steps, a stack of width-k convolutions ceil((n-1)/(k-1)) layers, a dilated "
-        "stack ceil(log_k n) layers, and self-attention a single layer, strictly fewer than any of the others."
+        "For position 0 to influence position $n - 1$ of a sequence longer than the kernel ($n > k$), an RNN "
+        "needs $n - 1$ sequential steps, a stack of width-$k$ convolutions "
+        r"$\lceil(n-1)/(k-1)\rceil$ layers, a dilated stack $\lceil\log_k n\rceil$ layers, and "
+        "self-attention a single layer, strictly fewer than any of the others."
     )
     Params = PathParams
     counter = {"kernel": N_CAP}
+    quantities = {
+        "n_min": "shortest length $n$",
+        "n_max": "longest length $n$",
+        "kernel": "kernel width $k$",
+        "lengths_measured": "sequence lengths measured",
+        "attention_layers_at_n_max": "self-attention: layers at the longest $n$",
+        "dilated_layers_at_n_max": "dilated conv: layers at the longest $n$",
+        "conv_layers_at_n_max": "conv stack: layers at the longest $n$",
+        "rnn_layers_at_n_max": "RNN: steps at the longest $n$",
+        "attention_max_layers": "self-attention: most layers at any $n$",
+        "formula_mismatches": "counts that differ from the formulas",
+        "lengths_attention_not_fewest": "lengths where attention is not strictly fewest",
+        "first_n_attention_not_fewest": "first such $n$ (0: none)",
+        "attention_single_layer": "self-attention needs one layer at every $n$",
+        "attention_strictly_fewest": "self-attention strictly fewest at every $n$",
+    }
     plot = PlotSpec(
-        x_label="sequence length n", y_label="layers until position n-1 is reached", log_x=True, log_y=True
+        x_label="sequence length $n$",
+        y_label="layers until position $n - 1$ is reached",
+        log_x=True,
+        log_y=True,
+        x_integer=True,
+        y_integer=True,
     )
     explains = (
         "A boolean vector marks the positions that position 0 has influenced; each layer ORs in what its "
         "connectivity reads, and the run counts layers until the last position is marked. Self-attention "
-        "(causal here: each position reads every earlier one, which is all that position 0 -> n-1 needs) "
-        "reads every position at once, so one layer suffices, while recurrence and local convolutions grow "
-        "their reach a few positions per layer. The condition n > k matters: a kernel at least as wide as "
+        r"(causal here: each position reads every earlier one, which is all that position $0 \to n - 1$ "
+        "needs) reads every position at once, so one layer suffices, while recurrence and local convolutions "
+        "grow their reach a few positions per layer. The condition $n > k$ matters: a kernel at least as wide as "
         "the sequence also reaches it in one layer (press c), so attention's advantage is over narrow local "
         "operators, not over every architecture."
     )
@@ -175,7 +198,7 @@ class PathLengthReachability(Simulation):
     def measure(self, params: PathParams, xp: Any) -> Iterator[Frame]:
         k = params.kernel
         lengths = np.unique(np.geomspace(params.n_min, params.n_max, params.points).round().astype(int))
-        yield Frame(0.0, f"propagating reach over n = {lengths[0]}..{lengths[-1]}, k = {k}")
+        yield Frame(0.0, f"propagating reach over $n = {lengths[0]}..{lengths[-1]}$, $k = {k}$")
 
         layers: dict[str, np.ndarray] = {}
         series: list[Series] = []
@@ -186,7 +209,7 @@ class PathLengthReachability(Simulation):
             if i + 1 < len(ARCHS):
                 yield Frame(
                     (i + 1) / (len(ARCHS) + 1),
-                    f"{label}: {layers[key][-1]} layers at n = {lengths[-1]}",
+                    f"{label}: {plural(int(layers[key][-1]), 'layer')} at $n = {lengths[-1]}$",
                     tuple(series),
                 )
 
@@ -224,14 +247,15 @@ class PathLengthReachability(Simulation):
         fewest = measured["lengths_attention_not_fewest"] == 0
         exact = measured["formula_mismatches"] == 0
         summary = (
-            f"n = {measured['n_max']}: RNN {measured['rnn_layers_at_n_max']}, conv {measured['conv_layers_at_n_max']}, "
-            f"dilated {measured['dilated_layers_at_n_max']}, attention {measured['attention_layers_at_n_max']} layers; "
-            f"{measured['formula_mismatches']} mismatches with the formulas"
+            f"$n = {measured['n_max']}$: RNN {measured['rnn_layers_at_n_max']}, conv {measured['conv_layers_at_n_max']}, "
+            f"dilated {measured['dilated_layers_at_n_max']}, attention "
+            f"{plural(measured['attention_layers_at_n_max'], 'layer')}; "
+            f"{plural(measured['formula_mismatches'], 'mismatch', 'mismatches')} with the formulas"
         )
         if not fewest:
             n, k = measured["first_n_attention_not_fewest"], measured["kernel"]
             why = (
-                f"a width-{k} kernel covers all n = {n} <= k positions in one layer"
+                rf"a width-{k} kernel covers all $n = {n} \le k$ positions in one layer"
                 if n <= k
                 else "one recurrent step already links positions 0 and 1"
                 if n == 2
@@ -239,7 +263,7 @@ class PathLengthReachability(Simulation):
             )
             summary += (
                 f"; attention not strictly fewest at {measured['lengths_attention_not_fewest']} of "
-                f"{measured['lengths_measured']} lengths, first at n = {n}: {why}"
+                f"{plural(measured['lengths_measured'], 'length')}, first at $n = {n}$: {why}"
             )
         return Verdict(
             bool(exact and single and fewest),
@@ -258,9 +282,9 @@ RF_CAP = 1 << 21
 class FieldParams(SimParams):
     """Depth, width and stride of the convolution stack."""
 
-    layers: int = Field(8, ge=1, le=24, description="L: convolutions stacked.")
-    kernel: int = Field(3, ge=2, le=9, description="k: width of every convolution.")
-    stride: int = Field(1, ge=1, le=3, description="s: stride of every convolution.")
+    layers: int = Field(8, ge=1, le=24, description="$L$: convolutions stacked.")
+    kernel: int = Field(3, ge=2, le=9, description="$k$: width of every convolution.")
+    stride: int = Field(1, ge=1, le=3, description="$s$: stride of every convolution.")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the random positive kernels.")
 
     @model_validator(mode="after")
@@ -296,19 +320,33 @@ class CnnReceptiveField(Simulation):
     id = "cnn-receptive-field"
     title = "Receptive field of stacked convolutions"
     claim = (
-        "A stack of L one-dimensional, undilated convolutions of width k with stride 1 has a receptive field "
-        "of L(k-1)+1 input positions, at every depth 1..L."
+        "A stack of $L$ one-dimensional, undilated convolutions of width $k$ with stride 1 has a receptive "
+        "field of $L(k-1) + 1$ input positions, at every depth $1..L$."
     )
     Params = FieldParams
     counter = {"stride": 2}
-    plot = PlotSpec(x_label="depth l (layers)", y_label="receptive field (input positions)")
+    quantities = {
+        "measured_at_L": "receptive field at depth $L$ (input positions)",
+        "influencing_at_L": "input positions that influence the unit at depth $L$",
+        "formula_at_L": "$L(k-1) + 1$",
+        "depths_matching": "depths where the field equals the formula",
+        "depths": "depths measured",
+        "stride": "stride $s$",
+        "kernel": "kernel width $k$",
+    }
+    plot = PlotSpec(
+        x_label="depth $l$ (layers)",
+        y_label="receptive field (input positions)",
+        x_integer=True,
+        y_integer=True,
+    )
     explains = (
         "An impulse placed on one output unit is sent back through the transposed convolutions, which is "
         "exactly its gradient; the input positions it reaches are those that influence the unit, and their "
         "span is the receptive field. With positive random weights nothing cancels, and with stride 1 "
-        "each layer widens the field by k-1, so the field grows only linearly with depth. A stride s "
-        "multiplies the widening of every deeper layer by s, giving 1 + (k-1)(s^L - 1)/(s - 1) (press c), "
-        "so L(k-1)+1 badly under-counts."
+        "each layer widens the field by $k - 1$, so the field grows only linearly with depth. A stride $s$ "
+        "multiplies the widening of every deeper layer by $s$, giving $1 + (k-1)(s^L - 1)/(s - 1)$ (press c), "
+        "so $L(k-1) + 1$ badly under-counts."
     )
     probes = (
         Probe({"layers": 24, "kernel": 9}, True, "stride 1: 24 x 8 + 1 = 193 positions, linear in depth"),
@@ -325,7 +363,7 @@ class CnnReceptiveField(Simulation):
 
     def measure(self, params: FieldParams, xp: Any) -> Iterator[Frame]:
         depth, k, s = params.layers, params.kernel, params.stride
-        yield Frame(0.0, f"{depth} convolutions, k = {k}, stride {s}")
+        yield Frame(0.0, f"{plural(depth, 'convolution')}, $k = {k}$, stride {s}")
         rng = np.random.default_rng(params.seed)
         kernels = [xp.asarray(rng.uniform(0.1, 1.0, k)) for _ in range(depth)]  # L × (k,) positive
 
@@ -361,17 +399,18 @@ class CnnReceptiveField(Simulation):
         """Holds when the measured span equals L(k-1)+1 at every depth."""
         holds = measured["depths_matching"] == measured["depths"]
         summary = (
-            f"depth {measured['depths']}: measured {measured['measured_at_L']} positions vs L(k-1)+1 = "
-            f"{measured['formula_at_L']}; {measured['depths_matching']} of {measured['depths']} depths match"
+            f"depth {measured['depths']}: measured {measured['measured_at_L']} positions vs $L(k-1) + 1$ = "
+            f"{measured['formula_at_L']}; {measured['depths_matching']} of {plural(measured['depths'], 'depth')} "
+            f"{'matches' if measured['depths'] == 1 else 'match'}"
         )
         if not holds and measured["stride"] > 1:
             s = measured["stride"]
             summary += (
                 f"; stride {s} multiplies each deeper layer's widening by {s}, "
-                f"1 + (k-1)(s^L - 1)/(s - 1), so the field grows geometrically"
+                "$1 + (k-1)(s^L - 1)/(s - 1)$, so the field grows geometrically"
             )
         return Verdict(bool(holds), summary, dict(measured))
 
     @staticmethod
     def _series(depths: np.ndarray, fields: np.ndarray, formula: np.ndarray) -> tuple[Series, ...]:
-        return (Series.of("measured", depths, fields), Series.of("L(k-1)+1", depths, formula))
+        return (Series.of("measured", depths, fields), Series.of("$L(k-1) + 1$", depths, formula))

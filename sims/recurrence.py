@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
+from ._words import sci
 from .backend import to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .registry import register
@@ -30,15 +31,20 @@ BOUND_SLACK = 1e-9
 class RecurrenceParams(SimParams):
     """Size of the RNN, how far back the gradient goes, and the recurrent matrix's scale."""
 
-    hidden: int = Field(64, ge=2, le=128, description="Hidden state size (W is hidden x hidden).")
-    steps: int = Field(50, ge=2, le=400, description="T: time steps the gradient is carried back.")
+    hidden: int = Field(
+        64, ge=2, le=128, description=r"Hidden state size ($W$ is $\text{hidden} \times \text{hidden}$)."
+    )
+    steps: int = Field(50, ge=2, le=400, description="$T$: time steps the gradient is carried back.")
     sigma: float = Field(
-        0.9, gt=0.0, le=5.0, description="Largest singular value W is scaled to (sigma*gamma < 1 vanishes)."
+        0.9,
+        gt=0.0,
+        le=5.0,
+        description=r"Largest singular value $\sigma$ that $W$ is scaled to ($\gamma\sigma < 1$ vanishes).",
     )
     input_scale: float = Field(
         0.5, ge=0.0, le=5.0, description="Scale of the random inputs; 0 keeps tanh in its linear regime."
     )
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for W, U and the inputs.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for $W$, $U$ and the inputs.")
 
 
 def spectral_norms(jacobians: Any, xp: Any) -> np.ndarray:
@@ -77,22 +83,42 @@ class RnnGradientDecay(Simulation):
     id = "rnn-gradient-decay"
     title = "Vanishing gradients in a tanh RNN"
     claim = (
-        "If the recurrent matrix's largest singular value sigma satisfies gamma*sigma < 1 (gamma = 1 bounds "
-        "tanh'), then in a tanh RNN the norm of dh_T/dh_(T-k) stays within (gamma*sigma)^k and the measured "
-        "norm decays exponentially in k; with gamma*sigma >= 1 nothing guarantees the decay."
+        r"If the recurrent matrix's largest singular value $\sigma$ satisfies $\gamma\sigma < 1$ ($\gamma = 1$ "
+        r"bounds $\tanh'$), then in a tanh RNN the norm of $\partial h_T/\partial h_{T-k}$ stays within "
+        r"$(\gamma\sigma)^k$ and the measured norm decays exponentially in $k$; with $\gamma\sigma \ge 1$ "
+        "nothing guarantees the decay."
     )
     Params = RecurrenceParams
     counter = {"sigma": 3.0, "input_scale": 0.0}
-    plot = PlotSpec(x_label="k (steps back from T)", y_label="‖dh_T / dh_(T-k)‖₂", log_y=True)
+    quantities = {
+        "steps": "time steps $T$",
+        "w_largest_singular_value": r"measured largest singular value $\sigma$ of $W$",
+        "w_spectral_radius": r"spectral radius $\rho(W)$",
+        "gamma_sigma": r"$\gamma\sigma$",
+        "norm_k1": r"$\|\partial h_T/\partial h_{T-1}\|_2$",
+        "norm_kT": r"$\|\partial h_T/\partial h_0\|_2$",
+        "ratio_kT_over_k1": r"$\|\partial h_T/\partial h_0\|_2 \,/\, \|\partial h_T/\partial h_{T-1}\|_2$",
+        "fitted_rate_per_step": "fitted decay rate per step back",
+        "max_norm_over_bound": r"largest norm ÷ bound $(\gamma\sigma)^k$",
+        "gamma_sigma_below_1": r"$\gamma\sigma < 1$",
+        "within_bound": r"every norm within $(\gamma\sigma)^k$",
+        "decays": "the measured norm decays",
+    }
+    plot = PlotSpec(
+        x_label="$k$ (steps back from $T$)",
+        y_label=r"$\|\partial h_T / \partial h_{T-k}\|_2$",
+        log_y=True,
+        x_integer=True,
+    )
     explains = (
-        "Each step back through time multiplies the gradient by diag(1 - h_t²) W, whose norm is at most "
-        "gamma*sigma; below one, the product shrinks geometrically and early inputs stop receiving any "
-        "signal. The run multiplies the real Jacobians of a real forward pass, checks every norm against "
-        "the bound, and fits the decay rate per step from the measured norms. The bound is sufficient, not "
-        "necessary: saturation of tanh makes the decay faster, and W^k decays whenever W's spectral "
-        "radius is below one even if sigma is not. Press c: with sigma = 3 and no input, tanh stays linear, "
-        "the product is W^k, and the gradient explodes at about W's spectral radius per step (about 1.5 for "
-        "a random matrix scaled to sigma = 3), not at sigma = 3 per step."
+        r"Each step back through time multiplies the gradient by $\operatorname{diag}(1 - h_t^2)\,W$, whose "
+        r"norm is at most $\gamma\sigma$; below one, the product shrinks geometrically and early inputs stop "
+        "receiving any signal. The run multiplies the real Jacobians of a real forward pass, checks every "
+        "norm against the bound, and fits the decay rate per step from the measured norms. The bound is "
+        "sufficient, not necessary: saturation of tanh makes the decay faster, and $W^k$ decays whenever "
+        r"$W$'s spectral radius is below one even if $\sigma$ is not. Press c: with $\sigma = 3$ and no input, "
+        "tanh stays linear, the product is $W^k$, and the gradient explodes at about $W$'s spectral radius "
+        r"per step (about 1.5 for a random matrix scaled to $\sigma = 3$), not at $\sigma = 3$ per step."
     )
     probes = (
         Probe(
@@ -185,19 +211,20 @@ class RnnGradientDecay(Simulation):
         decays = rate < 1.0 and ratio < 1.0
         gs = measured["gamma_sigma"]
         summary = (
-            f"|dh_T/dh_T-{measured['steps']}| = {ratio:.2g} × |dh_T/dh_T-1|, fitted rate {rate:.3f}/step "
-            f"({'decays' if decays else 'does not decay'}); "
+            rf"$\|\partial h_T/\partial h_{{T-{measured['steps']}}}\|$ = {sci(ratio)} × "
+            r"$\|\partial h_T/\partial h_{T-1}\|$, "
+            f"fitted rate {rate:.3f}/step ({'decays' if decays else 'does not decay'}); "
             + (
-                "every step within (γσ)^k"
+                r"every step within $(\gamma\sigma)^k$"
                 if within
-                else f"bound broken (max norm/bound {measured['max_norm_over_bound']:.3g})"
+                else f"bound broken (max norm/bound {sci(measured['max_norm_over_bound'], 3)})"
             )
-            + f"; γσ = {gs:.3g}, spectral radius ρ(W) = {measured['w_spectral_radius']:.3g}"
+            + rf"; $\gamma\sigma$ = {gs:.3g}, spectral radius $\rho(W)$ = {measured['w_spectral_radius']:.3g}"
         )
         if not decays and gs >= 1.0:
             summary += (
-                "; γσ ≥ 1, so the bound allows growth, and with tanh unsaturated the product "
-                "behaves like W^k, growing at about ρ(W) per step"
+                r"; $\gamma\sigma \ge 1$, so the bound allows growth, and with tanh unsaturated the product "
+                r"behaves like $W^k$, growing at about $\rho(W)$ per step"
             )
         return Verdict(
             bool(within and decays),
@@ -210,6 +237,6 @@ class RnnGradientDecay(Simulation):
     def _series(lags: np.ndarray, norms: np.ndarray, bound: np.ndarray) -> tuple[Series, ...]:
         """The measured norms and the (γσ)^k bound over the lags computed so far."""
         return (
-            Series.of("measured ‖dh_T/dh_(T-k)‖", lags, norms),
-            Series.of("bound (γσ)^k", lags, bound),
+            Series.of(r"measured $\|\partial h_T/\partial h_{T-k}\|$", lags, norms),
+            Series.of(r"bound $(\gamma\sigma)^k$", lags, bound),
         )

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import plural, sci
 from .backend import synchronize
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .kernels import attention, limit_threads
@@ -61,7 +62,9 @@ def time_call(fn: Callable[[], Any], xp: Any, calls: int = 1) -> float:
 class DecodeParams(SimParams):
     """Weight size and depth, and how many rows the decode step and the prefill multiply at once."""
 
-    d: int = Field(2048, ge=256, le=4096, description="Width d: every weight matrix is d x d float32.")
+    d: int = Field(
+        2048, ge=256, le=4096, description=r"Width $d$: every weight matrix is $d \times d$ float32."
+    )
     layers: int = Field(
         2, ge=1, le=8, description="Distinct weight matrices passed through, like layers (past the cache)."
     )
@@ -73,7 +76,7 @@ class DecodeParams(SimParams):
     @model_validator(mode="after")
     def _small_enough(self) -> DecodeParams:
         if max(self.prefill, self.batch) * self.layers * self.d**2 > WORK_CAP:
-            raise ValueError("rows x layers x d^2 exceeds 2^33 multiply-adds: lower d, layers or prefill")
+            raise ValueError("rows × layers × d² exceeds 2³³ multiply-adds: lower d, layers or prefill")
         return self
 
 
@@ -99,12 +102,32 @@ class DecodeMemoryBound(Simulation):
     id = "decode-memory-bound"
     title = "Decoding one token is memory-bound"
     claim = (
-        "When the d x d weight matrices do not fit in the processor's caches (2 x 2048^2 float32 = 32 MiB "
-        "by default), multiplying one token's activations (1 x d) by them reaches less than a third of "
-        "the FLOP rate that a prefill-sized batch of rows (512 by default) reaches on the same weights."
+        r"When the $d \times d$ weight matrices do not fit in the processor's caches ($2 \times 2048^2$ float32 "
+        r"= 32 MiB by default), multiplying one token's activations ($1 \times d$) by them reaches less than "
+        "a third of the FLOP rate that a prefill-sized batch of rows (512 by default) reaches on the same "
+        "weights."
     )
     Params = DecodeParams
     counter = {"batch": 256}
+    quantities = {
+        "d": "width $d$",
+        "layers": "weight matrices",
+        "weight_mib": "weights (MiB)",
+        "decode_rows": "rows in the decode step",
+        "prefill_rows": "rows in the prefill",
+        "decode_gflops": "decode rate (GFLOP/s)",
+        "prefill_gflops": "prefill rate (GFLOP/s)",
+        "decode_fraction_of_prefill": "decode rate ÷ prefill rate",
+        "decode_flop_per_weight_byte": "decode arithmetic intensity (FLOP per weight byte)",
+        "prefill_flop_per_weight_byte": "prefill arithmetic intensity (FLOP per weight byte)",
+        "decode_weight_gb_per_s": "weights streamed by the decode step (GB/s)",
+        "one_row_weight_gb_per_s": "weights streamed by a one-row step (GB/s)",
+        "ridge_flop_per_byte": "measured ridge point (FLOP/byte)",
+        "decode_step_ms": "decode step (ms)",
+        "one_row_step_ms": "one-row step (ms)",
+        "prefill_step_ms": "prefill step (ms)",
+        "decode_step_over_one_row": "decode step ÷ one-row step (time)",
+    }
     probes = (
         Probe(
             {"batch": 64},
@@ -124,7 +147,9 @@ class DecodeMemoryBound(Simulation):
         ),
         Probe({"batch": 512}, False, "decode as wide as prefill: the same product, the same rate"),
     )
-    plot = PlotSpec(x_label="rows multiplied at once", y_label="GFLOP/s", log_x=True, log_y=True)
+    plot = PlotSpec(
+        x_label="rows multiplied at once", y_label="GFLOP/s", log_x=True, log_y=True, x_integer=True
+    )
     explains = (
         "Each weight is read from memory once per pass: with one row it takes part in one multiply-add "
         "(0.5 FLOP per float32 byte), with 512 rows in 512 of them (256 FLOP/byte). The single row is "
@@ -134,12 +159,16 @@ class DecodeMemoryBound(Simulation):
         "batch that is still memory-bound on a GPU (64 rows, 32 FLOP/byte) is already near the compute "
         "rate here. Decoding 256 sequences together turns the step back into a matrix product with high "
         "arithmetic intensity, and its rate is no longer a small fraction of prefill's. Weights small "
-        "enough to stay in cache (d = 256) are not read from memory at all, and the claim does not apply."
+        "enough to stay in cache ($d = 256$) are not read from memory at all, and the claim does not apply."
     )
 
     def measure(self, params: DecodeParams, xp: Any) -> Iterator[Frame]:
         d, layers, batch, prefill = params.d, params.layers, params.batch, params.prefill
-        yield Frame(0.0, f"{layers} weight matrices of {d} x {d} float32; {batch} vs {prefill} rows")
+        yield Frame(
+            0.0,
+            rf"{plural(layers, 'weight matrix', 'weight matrices')} of ${d} \times {d}$ float32; "
+            f"{batch} vs {plural(prefill, 'row')}",
+        )
         rng = np.random.default_rng(params.seed)
         weights = [  # layers x (d, d), uniform: any values do, and these are cheap to draw
             xp.asarray(rng.random((d, d), dtype=np.float32) - np.float32(0.5)) for _ in range(layers)
@@ -166,7 +195,7 @@ class DecodeMemoryBound(Simulation):
                 step += 1
                 yield Frame(
                     0.05 + 0.9 * step / (params.repeats * len(rows)),
-                    f"round {rep + 1}/{params.repeats}: {r} row{'s' if r > 1 else ''} at "
+                    f"round {rep + 1}/{params.repeats}: {plural(r, 'row')} at "
                     f"{rates[r][-1] / 1e9:.2f} GFLOP/s",
                     self._series(rows, rates),
                 )
@@ -215,12 +244,12 @@ class DecodeMemoryBound(Simulation):
                 "starved by memory"
             )
         summary = (
-            f"decode ({rows} row{'s' if rows > 1 else ''}) {measured['decode_gflops']:.2f} GFLOP/s vs "
-            f"prefill ({measured['prefill_rows']} rows) {measured['prefill_gflops']:.1f} GFLOP/s: {fraction:.3f} "
+            f"decode ({plural(rows, 'row')}) {measured['decode_gflops']:.2f} GFLOP/s vs "
+            f"prefill ({plural(measured['prefill_rows'], 'row')}) {measured['prefill_gflops']:.1f} GFLOP/s: {fraction:.3f} "
             f"of the prefill rate ({'below' if holds else 'not below'} 1/3); {intensity:.3g} vs "
             f"{measured['prefill_flop_per_weight_byte']:.3g} FLOP per weight byte, measured ridge {ridge:.2g} FLOP/byte"
             + (
-                f"; a {rows}-row step takes {measured['decode_step_over_one_row']:.2g}x a 1-row step"
+                f"; a {rows}-row step takes {measured['decode_step_over_one_row']:.2g}× a 1-row step"
                 if rows > 1
                 else ""
             )
@@ -242,8 +271,10 @@ class DecodeMemoryBound(Simulation):
 class SequenceParams(SimParams):
     """Sequence length, width and timing repeats (everything in float32)."""
 
-    n: int = Field(2048, ge=1, le=4096, description="Sequence length n (the largest measured).")
-    d: int = Field(32, ge=8, le=256, description="Hidden size of the RNN and width of the attention layer.")
+    n: int = Field(2048, ge=1, le=4096, description="Sequence length $n$ (the largest measured).")
+    d: int = Field(
+        32, ge=8, le=256, description="Hidden size $d$ of the RNN and width of the attention layer."
+    )
     points: int = Field(5, ge=1, le=12, description="Lengths measured, geometrically from 1 up to n.")
     repeats: int = Field(5, ge=1, le=9, description="Timed runs of each at each length; the fastest is kept.")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the weights and inputs.")
@@ -300,18 +331,31 @@ class SequentialVsParallel(Simulation):
     id = "sequential-vs-parallel"
     title = "Sequential recurrence vs parallel attention"
     claim = (
-        "At small width d (32 by default) and with BLAS on one thread, one self-attention layer over n "
+        "At small width $d$ (32 by default) and with BLAS on one thread, one self-attention layer over $n$ "
         "positions, computed as a few batched matrix products, reaches more than 4 times the FLOP rate of "
-        "an RNN whose n dependent steps run one after another (a gain in FLOPs per second: attention does "
-        "about 2 + n/d times the RNN's FLOPs, so its wall time can still be the longer)."
+        "an RNN whose $n$ dependent steps run one after another (a gain in FLOPs per second: attention does "
+        "about $2 + n/d$ times the RNN's FLOPs, so its wall time can still be the longer)."
     )
     Params = SequenceParams
     counter = {"n": 1}
+    quantities = {
+        "n": "sequence length $n$",
+        "d": "width $d$",
+        "rnn_gflops": "RNN rate (GFLOP/s)",
+        "attention_gflops": "attention rate (GFLOP/s)",
+        "attention_over_rnn": "attention rate ÷ RNN rate",
+        "rnn_ms": "RNN wall time (ms)",
+        "attention_ms": "attention wall time (ms)",
+        "rnn_flops": "RNN FLOPs",
+        "attention_flops": "attention FLOPs",
+        "rnn_sequential_steps": "RNN steps run one after another",
+        "blas_threads": "BLAS threads",
+    }
     probes = (
         Probe(
             {"d": 256, "points": 2, "repeats": 3},
             False,
-            "at d = 256 each RNN step is a 256 x 256 product, large enough to run near the machine's rate",
+            r"at $d = 256$ each RNN step is a $256 \times 256$ product, large enough to run near the machine's rate",
         ),
         Probe(
             {"n": 64}, True, "64 steps of 32 x 32 matvecs vs 64-row products: dispatch-bound against batched"
@@ -323,23 +367,23 @@ class SequentialVsParallel(Simulation):
             "two positions: attention's products are as small as the RNN's steps",
         ),
     )
-    plot = PlotSpec(x_label="sequence length n", y_label="GFLOP/s", log_x=True, log_y=True)
+    plot = PlotSpec(x_label="sequence length $n$", y_label="GFLOP/s", log_x=True, log_y=True, x_integer=True)
     explains = (
-        "The RNN's step t needs h_(t-1), so its n steps are n small matrix-vector products issued one "
-        "after another, each too small to keep the hardware busy: at d = 32 a step is mostly per-call "
-        "overhead. Attention has no such chain: all n positions go through a handful of large products, "
-        "and its rate climbs with n while the RNN's stays flat. BLAS is held to one thread, so the gain "
+        "The RNN's step $t$ needs $h_{t-1}$, so its $n$ steps are $n$ small matrix-vector products issued one "
+        "after another, each too small to keep the hardware busy: at $d = 32$ a step is mostly per-call "
+        "overhead. Attention has no such chain: all $n$ positions go through a handful of large products, "
+        "and its rate climbs with $n$ while the RNN's stays flat. BLAS is held to one thread, so the gain "
         "measured here is the efficiency of large products on one core, not multi-core parallelism; on a "
         "GPU the same structure also lets attention spread over thousands of lanes. The claim is about "
-        "rate: attention does 2 + n/d times the RNN's FLOPs (66x at n = 2048, d = 32) and can take longer "
-        "in wall time, which the run reports too. At d = 256 each RNN step is already a sizeable product "
-        "and the gap shrinks below 4x; with a single position neither has anything to batch."
+        "rate: attention does $2 + n/d$ times the RNN's FLOPs (66× at $n = 2048$, $d = 32$) and can take "
+        "longer in wall time, which the run reports too. At $d = 256$ each RNN step is already a sizeable "
+        "product and the gap shrinks below 4×; with a single position neither has anything to batch."
     )
 
     def measure(self, params: SequenceParams, xp: Any) -> Iterator[Frame]:
         n, d = params.n, params.d
         lengths = np.unique(np.geomspace(1, n, params.points).round().astype(int))  # (m,) ends at n
-        yield Frame(0.0, f"RNN vs attention, d = {d}, n = {lengths[0]}..{lengths[-1]}")
+        yield Frame(0.0, f"RNN vs attention, $d = {d}$, $n = {lengths[0]}..{lengths[-1]}$")
         rng = np.random.default_rng(params.seed)
         rnn, layer = Rnn(d, rng, xp), AttentionLayer(d, rng, xp)
         x_all = xp.asarray(rng.standard_normal((n, d), dtype=np.float32))  # (n, d)
@@ -361,7 +405,7 @@ class SequentialVsParallel(Simulation):
                 att_rates[i] = AttentionLayer.flops(int(m), d) / min(att_times)
                 yield Frame(
                     0.95 * done / weights.sum(),
-                    f"n = {m}, run {r + 1}/{params.repeats}: RNN {rnn_rates[i] / 1e9:.2f}, "
+                    f"$n = {m}$, run {r + 1}/{params.repeats}: RNN {rnn_rates[i] / 1e9:.2f}, "
                     f"attention {att_rates[i] / 1e9:.2f} GFLOP/s",
                     self._series(lengths[: i + 1], rnn_rates[: i + 1], att_rates[: i + 1]),
                 )
@@ -388,17 +432,18 @@ class SequentialVsParallel(Simulation):
         n, d = int(measured["n"]), int(measured["d"])
         why = ""
         if not holds and n < 8:
-            why = f"; with {n} position{'s' if n > 1 else ''} there is nothing to batch: attention's products are as small as the RNN's steps"
-        elif not holds:
             why = (
-                f"; at d = {d} each RNN step is a sizeable product that already runs near the machine's rate"
+                f"; with {plural(n, 'position')} there is nothing to batch: attention's products are as small "
+                "as the RNN's steps"
             )
+        elif not holds:
+            why = f"; at $d = {d}$ each RNN step is a sizeable product that already runs near the machine's rate"
         summary = (
-            f"n = {n}, d = {d}, one BLAS thread: attention {measured['attention_gflops']:.2f} GFLOP/s vs RNN "
-            f"{measured['rnn_gflops']:.2f} GFLOP/s, {gain:.1f}x ({'above' if holds else 'not above'} "
-            f"{PARALLEL_GAIN:g}x); wall time attention {measured['attention_ms']:.2f} ms for "
-            f"{measured['attention_flops']:.3g} FLOPs vs RNN {measured['rnn_ms']:.2f} ms for "
-            f"{measured['rnn_flops']:.3g}" + why
+            f"$n = {n}$, $d = {d}$, one BLAS thread: attention {measured['attention_gflops']:.2f} GFLOP/s vs RNN "
+            f"{measured['rnn_gflops']:.2f} GFLOP/s, {gain:.1f}× ({'above' if holds else 'not above'} "
+            f"{PARALLEL_GAIN:g}×); wall time attention {measured['attention_ms']:.2f} ms for "
+            f"{sci(measured['attention_flops'], 3)} FLOPs vs RNN {measured['rnn_ms']:.2f} ms for "
+            f"{sci(measured['rnn_flops'], 3)}" + why
         )
         return Verdict(holds, summary, dict(measured))
 

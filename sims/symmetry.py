@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from ._words import plural, sci
 from .backend import to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .encodings import random_projections, sinusoidal_table
@@ -39,9 +40,9 @@ TINY = 1e-18
 class PermutationParams(SimParams):
     """One random attention layer, its input, and what breaks the symmetry."""
 
-    n: int = Field(8, ge=2, le=256, description="Sequence length.")
-    d: int = Field(16, ge=1, le=128, description="Model width.")
-    positional: Literal["none", "sinusoidal"] = Field("none", description="Sinusoidal encoding added to X.")
+    n: int = Field(8, ge=2, le=256, description="Sequence length $n$.")
+    d: int = Field(16, ge=1, le=128, description="Model width $d$.")
+    positional: Literal["none", "sinusoidal"] = Field("none", description="Sinusoidal encoding added to $X$.")
     causal: bool = Field(False, description="Mask each query to keys at or before it.")
     trials: int = Field(8, ge=1, le=32, description="Random inputs, weights and permutations tried.")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for inputs, weights and permutations.")
@@ -54,16 +55,25 @@ class PermutationEquivariance(Simulation):
     id = "permutation-equivariance"
     title = "Self-attention without positions is permutation-equivariant"
     claim = (
-        "Without positional encoding or mask, self-attention is permutation-equivariant: SA(PX) = P SA(X) "
-        "and the score matrix becomes P A P^T, so the scores are permuted, not left unchanged."
+        "Without positional encoding or mask, self-attention is permutation-equivariant: "
+        r"$\mathrm{SA}(PX) = P\,\mathrm{SA}(X)$ and the score matrix becomes $PAP^\top$, so the scores are "
+        "permuted, not left unchanged."
     )
     Params = PermutationParams
     counter = {"positional": "sinusoidal"}
-    plot = PlotSpec(x_label="trial", y_label="max |difference|", log_y=True)
+    quantities = {
+        "positional": "positional encoding",
+        "causal": "causal mask",
+        "max_output_equivariance_error": r"largest $|\mathrm{SA}(PX) - P\,\mathrm{SA}(X)|$",
+        "max_score_equivariance_error": r"largest $|A(PX) - PAP^\top|$",
+        "min_score_change": "smallest $|A(PX) - A(X)|$ over the trials",
+        "trials": "trials",
+    }
+    plot = PlotSpec(x_label="trial", y_label="max |difference|", log_y=True, x_integer=True)
     explains = (
-        "Every score is q_i . k_j of two rows, and softmax and the weighted sum treat keys as a set, so "
-        "reordering the rows reorders rows and columns of A and rows of the output, and nothing else: the "
-        "run finds both identities to float64 round-off while A itself did change. Attention alone therefore "
+        r"Every score is $q_i \cdot k_j$ of two rows, and softmax and the weighted sum treat keys as a set, so "
+        "reordering the rows reorders rows and columns of $A$ and rows of the output, and nothing else: the "
+        "run finds both identities to float64 round-off while $A$ itself did change. Attention alone therefore "
         "cannot tell order; adding sinusoidal positions (or a causal mask) ties each row to a place and "
         "breaks the symmetry."
     )
@@ -87,7 +97,7 @@ class PermutationEquivariance(Simulation):
 
     def measure(self, params: PermutationParams, xp: Any) -> Iterator[Frame]:
         n, d = params.n, params.d
-        yield Frame(0.0, f"{params.trials} random layers on n = {n}, d = {d}")
+        yield Frame(0.0, f"{plural(params.trials, 'random layer')} on $n = {n}$, $d = {d}$")
 
         rng = np.random.default_rng(params.seed)
         pe = sinusoidal_table(n, d, xp) if params.positional == "sinusoidal" else xp.zeros((n, d))  # (n, d)
@@ -108,7 +118,7 @@ class PermutationEquivariance(Simulation):
             out_err[t] = float(xp.max(xp.abs(outs[1] - outs[0][idx])))  # SA(PX) - P SA(X)
             score_err[t] = float(xp.max(xp.abs(scores[1] - scores[0][idx][:, idx])))  # A(PX) - P A P^T
             moved[t] = float(xp.max(xp.abs(scores[1] - scores[0])))
-            message = f"trial {t + 1}: |SA(PX) - P SA(X)| = {out_err[t]:.2g}"
+            message = rf"trial {t + 1}: $|\mathrm{{SA}}(PX) - P\,\mathrm{{SA}}(X)|$ = {sci(out_err[t])}"
             yield Frame(
                 0.95 * (t + 1) / params.trials,
                 message,
@@ -129,9 +139,9 @@ class PermutationEquivariance(Simulation):
     def _series(out_err: np.ndarray, score_err: np.ndarray, moved: np.ndarray) -> tuple[Series, ...]:
         trials = np.arange(1, out_err.size + 1)
         return (
-            Series.of("|SA(PX) - P SA(X)|", trials, np.maximum(out_err, TINY)),
-            Series.of("|A(PX) - P A P^T|", trials, np.maximum(score_err, TINY)),
-            Series.of("|A(PX) - A(X)|", trials, np.maximum(moved, TINY)),
+            Series.of(r"$|\mathrm{SA}(PX) - P\,\mathrm{SA}(X)|$", trials, np.maximum(out_err, TINY)),
+            Series.of(r"$|A(PX) - PAP^\top|$", trials, np.maximum(score_err, TINY)),
+            Series.of("$|A(PX) - A(X)|$", trials, np.maximum(moved, TINY)),
         )
 
     def decide(self, measured: Mapping[str, Any], params: PermutationParams) -> Verdict:
@@ -156,8 +166,9 @@ class PermutationEquivariance(Simulation):
             )
         )
         summary = (
-            f"{setting}: max |SA(PX) - P SA(X)| = {out_max:.2g}, max |A(PX) - P A P^T| = {score_max:.2g}, "
-            f"while A(PX) differs from A(X) by at least {moved_min:.2g}{why}"
+            rf"{setting}: max $|\mathrm{{SA}}(PX) - P\,\mathrm{{SA}}(X)|$ = {sci(out_max)}, max "
+            rf"$|A(PX) - PAP^\top|$ = {sci(score_max)}, while $A(PX)$ differs from $A(X)$ by at least "
+            f"{sci(moved_min)}{why}"
         )
         return Verdict(holds, summary, dict(measured))
 
@@ -168,11 +179,14 @@ class PermutationEquivariance(Simulation):
 class CausalPositionParams(SimParams):
     """A BOS token, then identical tokens, through one attention layer without positional encoding."""
 
-    n: int = Field(64, ge=3, le=1024, description="Sequence length: BOS then n-1 identical tokens.")
-    d: int = Field(16, ge=1, le=64, description="Model width.")
+    n: int = Field(64, ge=3, le=1024, description="Sequence length $n$: BOS then $n - 1$ identical tokens.")
+    d: int = Field(16, ge=1, le=64, description="Model width $d$.")
     causal: bool = Field(True, description="Causal mask (decoder) or full bidirectional attention.")
     query_scale: float = Field(
-        1.0, ge=0.0, le=4.0, description="Scale of W_q; 0 makes every score equal (weight 1/(i+1) on BOS)."
+        1.0,
+        ge=0.0,
+        le=4.0,
+        description="Scale of $W_q$; 0 makes every score equal (weight $1/(i+1)$ on BOS).",
     )
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the tokens and projections.")
 
@@ -206,10 +220,22 @@ class CausalMaskPosition(Simulation):
     )
     Params = CausalPositionParams
     counter = {"causal": False}
-    plot = PlotSpec(x_label="position i", y_label="attention weight on BOS", log_x=True, log_y=True)
+    quantities = {
+        "causal": "causal mask",
+        "identical_positions": "positions holding the identical token",
+        "distinct_outputs": "distinct outputs among them",
+        "probe_ordered_fraction": "neighbouring positions the linear probe orders correctly (share)",
+        "probe_r2": "linear probe's $R^2$ against position",
+        "bos_weight_at_1": "weight on BOS at $i = 1$",
+        "bos_weight_at_last": "weight on BOS at the last position",
+        "bos_weight_max_gap_to_1_over_i_plus_1": "largest gap between the BOS weight and $1/(i+1)$",
+    }
+    plot = PlotSpec(
+        x_label="position $i$", y_label="attention weight on BOS", log_x=True, log_y=True, x_integer=True
+    )
     explains = (
-        "Under the mask, position i averages over BOS and i identical tokens, so its weight on BOS (exactly "
-        "1/(i+1) with equal scores) shrinks with i and its output moves monotonically along one line: every "
+        "Under the mask, position $i$ averages over BOS and $i$ identical tokens, so its weight on BOS "
+        "(exactly $1/(i+1)$ with equal scores) shrinks with $i$ and its output moves monotonically along one line: every "
         "position is distinct and a least-squares probe orders them exactly. Without the mask every "
         "identical token sees the same set of keys and gets the same output, so position cannot be read off. "
         "This is "
@@ -265,7 +291,7 @@ class CausalMaskPosition(Simulation):
         idx = np.arange(n, dtype=float)  # (n,)
         series = (
             Series.of("weight on BOS", idx[1:], on_bos[1:]),
-            Series.of("1/(i+1)", idx[1:], 1.0 / (idx[1:] + 1)),
+            Series.of("$1/(i+1)$", idx[1:], 1.0 / (idx[1:] + 1)),
         )
         uniform = 1.0 / (idx + 1.0)  # (n,) the BOS weight with equal scores
         measured = {
@@ -289,15 +315,17 @@ class CausalMaskPosition(Simulation):
             ""
             if holds
             else (
-                f"; {count - distinct + 1} identical tokens share an output, so their positions cannot be read off"
+                f"; {count - distinct + 1} identical tokens share an output, so their positions cannot be "
+                "read off"
                 if distinct < count
                 else "; the probe cannot put every neighbouring pair in order"
             )
         )
         summary = (
-            f"{'causal' if measured['causal'] else 'bidirectional'}: {distinct} distinct outputs over "
-            f"{count} identical tokens; a linear probe orders {ordered:.0%} of neighbouring positions "
-            f"correctly; weight on BOS {measured['bos_weight_at_1']:.3g} at i = 1 -> "
-            f"{measured['bos_weight_at_last']:.3g} at i = {count}{why}"
+            f"{'causal' if measured['causal'] else 'bidirectional'}: {plural(distinct, 'distinct output')} over "
+            f"{plural(count, 'identical token')}; a linear probe orders {ordered:.0%} of neighbouring positions "
+            f"correctly; weight on BOS {sci(measured['bos_weight_at_1'], 3)} at $i = 1$ → "
+            f"{sci(measured['bos_weight_at_last'], 3)} at $i = {count}$"
+            f"{why}"
         )
         return Verdict(holds, summary, dict(measured))

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, model_validator
 
+from ._words import plural
 from .backend import to_host
 from .core import Frame, PlotSpec, Probe, Series, SimParams, Simulation, Verdict
 from .reach import conv_layer
@@ -31,14 +32,14 @@ class WindowParams(SimParams):
     """The window, the depth of the stack and the length of the sequence."""
 
     window: int = Field(
-        4096, ge=2, le=N_CAP, description="w: tokens each position reads, itself included (i-w+1..i)."
+        4096, ge=2, le=N_CAP, description="$w$: tokens each position reads, itself included ($i-w+1..i$)."
     )
-    layers: int = Field(32, ge=1, le=64, description="L: sliding-window layers stacked.")
+    layers: int = Field(32, ge=1, le=64, description="$L$: sliding-window layers stacked.")
     n: int = Field(
         131072,
         ge=2,
         le=N_CAP,
-        description="Sequence length: positions 0..n-1 (needs n > L(w-1) to show L layers).",
+        description="Sequence length: positions $0..n-1$ (needs $n > L(w-1)$ to show $L$ layers).",
     )
 
     @model_validator(mode="after")
@@ -76,19 +77,36 @@ class SlidingWindowReach(Simulation):
     id = "sliding-window-reach"
     title = "Sliding-window attention: reach grows linearly with depth"
     claim = (
-        "With a causal sliding window of w tokens per layer (position i reads i-w+1..i), information from "
-        "position 0 first reaches position t after ceil(t/(w-1)) layers, so while the sequence is longer "
-        "than the reach (L(w-1) < n) the reach grows by w-1 positions per layer and ends at position "
-        "L(w-1) after L layers."
+        "With a causal sliding window of $w$ tokens per layer (position $i$ reads $i-w+1..i$), information "
+        r"from position 0 first reaches position $t$ after $\lceil{t}/(w-1)\rceil$ layers, so while the "
+        "sequence is longer than the reach ($L(w-1) < n$) the reach grows by $w - 1$ positions per layer and "
+        "ends at position $L(w-1)$ after $L$ layers."
     )
     Params = WindowParams
     counter = {"n": 4096}
-    plot = PlotSpec(x_label="layers l", y_label="farthest position reached from position 0")
+    quantities = {
+        "window": "window $w$ (tokens)",
+        "layers": "layers $L$",
+        "n": "sequence length $n$",
+        "reach_after_1": "farthest position reached after one layer",
+        "reach_after_L": "farthest position reached after $L$ layers",
+        "formula_after_L": "$L(w-1)$",
+        "layers_matching": "layers whose reach equals $l(w-1)$",
+        "first_layer_mismatches": r"positions first reached at a layer other than $\lceil{t}/(w-1)\rceil$",
+        "layers_to_reach_end_measured": "layers until position $n - 1$ is reached (-1: not within $L$)",
+        "layers_to_reach_end_formula": r"$\lceil(n-1)/(w-1)\rceil$",
+    }
+    plot = PlotSpec(
+        x_label="layers $l$",
+        y_label="farthest position reached from position 0",
+        x_integer=True,
+        y_integer=True,
+    )
     explains = (
-        "A boolean vector marks the positions position 0 has influenced; each layer ORs over the last w "
+        "A boolean vector marks the positions position 0 has influenced; each layer ORs over the last $w$ "
         "positions (a cumulative-sum window), and the run records the farthest mark after every layer and "
-        "the layer at which each position was first marked. One layer moves information w-1 positions, so "
-        "depth multiplies the window: Mistral 7B's 32 layers of 4096 reach about 32 x 4096 = 131k tokens "
+        "the layer at which each position was first marked. One layer moves information $w - 1$ positions, so "
+        r"depth multiplies the window: Mistral 7B's 32 layers of 4096 reach about $32 \times 4096$ = 131k tokens "
         "(131,040 here, where the window counts the token itself). That reach is an upper bound on what "
         "can flow, not what the model uses, and it needs a sequence that long. Press c for the same stack "
         "on 4,096 tokens: the window is then as wide as the sequence, which is full attention, so one "
@@ -125,7 +143,9 @@ class SlidingWindowReach(Simulation):
 
     def measure(self, params: WindowParams, xp: Any) -> Iterator[Frame]:
         w, depth, n = params.window, params.layers, params.n
-        yield Frame(0.0, f"propagating reach through {depth} layers of window {w} over {n} positions")
+        yield Frame(
+            0.0, f"propagating reach through {plural(depth, 'layer')} of window {w} over {n} positions"
+        )
 
         reach = xp.zeros(n, dtype=bool)  # (n,) influenced by position 0
         reach[0] = True
@@ -173,21 +193,25 @@ class SlidingWindowReach(Simulation):
         depth, matching = measured["layers"], measured["layers_matching"]
         holds = matching == depth and measured["first_layer_mismatches"] == 0
         summary = (
-            f"w = {measured['window']}, {depth} layers: farthest position {measured['reach_after_L']} vs "
-            f"L(w-1) = {measured['formula_after_L']}; {matching} of {depth} layers match l(w-1); "
-            f"{measured['first_layer_mismatches']} positions reached at a layer other than ceil(t/(w-1))"
+            f"$w = {measured['window']}$, {plural(depth, 'layer')}: farthest position {measured['reach_after_L']} "
+            f"vs $L(w-1)$ = {measured['formula_after_L']}; {matching} of {plural(depth, 'layer')} "
+            f"{'matches' if depth == 1 else 'match'} $l(w-1)$; "
+            f"{plural(measured['first_layer_mismatches'], 'position')} reached at a layer other than "
+            r"$\lceil{t}/(w-1)\rceil$"
         )
         stop, n = measured["layers_to_reach_end_measured"], measured["n"]
         if matching < depth and stop != -1 and measured["reach_after_L"] == n - 1:
             summary += (
-                f"; the sequence ends: all n = {n} positions are reached after {stop} layer(s) and the other "
-                f"{depth - stop} add no reach, since L(w-1) = {measured['formula_after_L']} >= n"
+                f"; the sequence ends: all $n = {n}$ positions are reached after {plural(stop, 'layer')} and "
+                f"the other {depth - stop} add{'s' if depth - stop == 1 else ''} no reach, since "
+                f"$L(w-1)$ = {measured['formula_after_L']} "
+                r"$\ge n$"
                 + (" (a window as wide as the sequence is full attention)" if measured["window"] == n else "")
             )
         elif stop == -1:
-            summary += f"; position n-1 = {n - 1} needs {measured['layers_to_reach_end_formula']} layers"
+            summary += f"; position $n - 1$ = {n - 1} needs {plural(measured['layers_to_reach_end_formula'], 'layer')}"
         return Verdict(bool(holds), summary, dict(measured))
 
     @staticmethod
     def _series(layers: np.ndarray, reached: np.ndarray, formula: np.ndarray) -> tuple[Series, ...]:
-        return (Series.of("measured", layers, reached), Series.of("l(w-1)", layers, formula))
+        return (Series.of("measured", layers, reached), Series.of("$l(w-1)$", layers, formula))

@@ -114,3 +114,66 @@ def test_import_gift_says_a_repeated_note_once_with_a_count(tmp_path, capsys) ->
 
     questions = len(load_bank(BUNDLED).bank.questions)
     assert len(carried) == 1 and f"(and {questions - 1} more questions)" in carried[0]
+
+
+# --- math reads the same in the terminal as in the TUI (issue 13, item 2) -------------------------
+
+LATEX_LEFT = ("$", "\\", "^{", "_{")
+
+
+def test_sim_list_prints_math_as_unicode(capsys) -> None:
+    code, out, _ = run(capsys, "sim", "list")
+    assert code == 0 and not [mark for mark in LATEX_LEFT if mark in out]
+    assert "Attention time grows as n²" in out and "Why attention scores are divided by √dₖ" in out
+
+
+def test_sim_show_reads_plainly_and_lists_what_a_run_measures(capsys) -> None:
+    code, out, _ = run(capsys, "sim", "show", "rnn-gradient-decay")
+    assert code == 0 and not [mark for mark in LATEX_LEFT if mark in out]
+    assert "seed         integer, [0, 2³¹−1], default 0" in out
+    assert "Largest singular value σ that W is scaled to (γσ < 1 vanishes)." in out
+    assert (
+        "measured (the numbers a run reports):" in out and "norm_k1                   ‖∂h_T/∂h_(T−1)‖₂" in out
+    )
+    code, out, _ = run(capsys, "sim", "show", "rnn-gradient-decay", "--json")
+    shown = json.loads(out)
+    assert shown["claim"].startswith("If the recurrent matrix's largest singular value $\\sigma$")  # raw
+    assert {"key": "gamma_sigma", "label": "γσ"} in shown["quantities"]
+
+
+def test_sim_run_prints_a_plain_summary_and_labels_each_number(capsys) -> None:
+    code, out, _ = run(capsys, "sim", "run", "rnn-gradient-decay")
+    assert code == 0 and not [mark for mark in LATEX_LEFT if mark in out]
+    assert "  summary:  ‖∂h_T/∂h_(T−50)‖ = " in out and "|dh_T/dh_T-50|" not in out
+    assert "  gamma_sigma: 0.9  (γσ)" in out
+    code, out, _ = run(capsys, "sim", "run", "rnn-gradient-decay", "--json")
+    result = json.loads(out)
+    assert "$\\|\\partial h_T/\\partial h_{T-50}\\|$" in result["summary"]  # --json stays raw
+    assert result["labels"]["gamma_sigma"] == "γσ" and set(result["labels"]) == set(result["measured"])
+
+
+def test_the_cache_sizing_summary_says_one_sequence_and_one_kv_head(capsys) -> None:
+    code, out, _ = run(capsys, "sim", "run", "kv-cache-sizing")
+    assert code == 0 and "1024 tokens × 1 sequence:" in out
+    from sims import run_simulation
+
+    labels = [s.name for s in run_simulation("kv-cache-sizing").last_frame.series]
+    assert "MQA (1 KV head)" in labels and "GQA (8 KV heads)" in labels
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (2**31 - 1, "2³¹−1"),
+        (65535, "65535"),
+        (1e6, "10⁶"),
+        (2.5e-5, "2.5 × 10⁻⁵"),
+        (12345678.0, "1.235 × 10⁷"),
+        (0.5, "0.5"),
+        (True, "yes"),
+    ],
+)
+def test_fmt_writes_powers_as_powers(value, shown) -> None:
+    from quizapp.params import fmt
+
+    assert fmt(value) == shown

@@ -14,9 +14,12 @@ import pydantic
 import pytest
 
 import sims
+from quizapp.text import plain
 from sims import run_simulation
 
 IDS = sims.ids()
+LEFTOVERS = ("\\", "^{", "_{", "$")
+"""What a string must not show once rendered: a LaTeX command, a braced script, an unconverted dollar."""
 
 
 def untimed(result: sims.RunResult) -> dict[str, Any]:
@@ -151,6 +154,7 @@ def test_probe_gives_the_predicted_verdict(sim_id, index):
     )
     result = run_simulation(sim_id, dict(probe.params))
     assert result.verdict.holds is probe.holds, f"{probe.why} -- {result.verdict.summary}"
+    assert_renders(f"{sim_id} probe {index} summary", result.verdict.summary)
 
 
 @pytest.mark.parametrize("sim_id", IDS)
@@ -233,3 +237,82 @@ def test_run_refuses_a_measure_that_breaks_the_contract(flaw):
     setattr(toy, flaw, True)
     with pytest.raises(RuntimeError):
         list(toy.run(toy.params(), None))
+
+
+# --- what a person reads: math written as $...$, rendered the same everywhere (issue 13) --------
+
+
+def assert_renders(where: str, text: str) -> None:
+    """``text`` reads cleanly through :func:`quizapp.text.plain`: no LaTeX left over."""
+    shown = plain(text)
+    left = [mark for mark in LEFTOVERS if mark in shown]
+    assert not left, f"{where}: {left} left in {shown!r} (from {text!r})"
+
+
+def readable_strings(sim: sims.Simulation, frames: list[sims.Frame]) -> dict[str, str]:
+    """Every string of a simulation a person reads, and those of one run's frames, by where they come from."""
+    out = {
+        "title": sim.title,
+        "claim": sim.claim,
+        "explains": sim.explains,
+        "x_label": sim.plot.x_label,
+        "y_label": sim.plot.y_label,
+    }
+    out |= {f"parameter {name}": field.description or "" for name, field in sim.Params.model_fields.items()}
+    out |= {f"quantity {key}": label for key, label in sim.quantities.items()}
+    for i, frame in enumerate(frames):
+        out[f"frame {i} message"] = frame.message
+        out |= {f"frame {i} series {s.name!r}": s.name for s in frame.series}
+        if frame.verdict is not None:
+            out["verdict summary"] = frame.verdict.summary
+    return out
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_every_measured_number_has_a_label(sim_id, default_runs):
+    sim = sims.get(sim_id)
+    result, _ = default_runs[sim_id]
+    measured = set(result.verdict.measured)
+    assert not measured - set(sim.quantities), (
+        f"no label in quantities for {sorted(measured - set(sim.quantities))}"
+    )
+    assert not set(sim.quantities) - measured, (
+        f"labels for keys never measured: {sorted(set(sim.quantities) - measured)}"
+    )
+
+
+@pytest.mark.parametrize("sim_id", IDS)
+def test_what_a_person_reads_renders_without_latex_left(sim_id, default_runs):
+    sim = sims.get(sim_id)
+    _, frames = default_runs[sim_id]
+    counter_frames: list[sims.Frame] = []
+    run_simulation(sim_id, counter=True, on_frame=counter_frames.append)
+    for where, text in readable_strings(sim, frames).items():
+        assert_renders(f"{sim_id} {where}", text)
+    for where, text in readable_strings(sim, counter_frames).items():
+        assert_renders(f"{sim_id} counter {where}", text)
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 11])
+def test_plural_agrees_with_its_count(count):
+    from sims._words import plural
+
+    assert plural(count, "KV head") == f"{count} KV head{'' if count == 1 else 's'}"
+    assert plural(count, "matrix", "matrices") == f"{count} {'matrix' if count == 1 else 'matrices'}"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1e-10, "10⁻¹⁰"),
+        (2.34e-15, "2.3 × 10⁻¹⁵"),
+        (0.0, "0"),
+        (0.25, "0.25"),
+        (4096, "4096"),
+        (1.8e13, "1.8 × 10¹³"),
+    ],
+)
+def test_small_and_large_numbers_read_as_powers_of_ten(value, shown):
+    from sims._words import sci
+
+    assert plain(sci(value)) == shown

@@ -6,6 +6,7 @@ import numpy as np
 import pydantic
 import pytest
 
+from quizapp.text import plain
 from sims import run_simulation
 from sims.recurrence import lag_jacobians, rnn_states
 
@@ -99,7 +100,7 @@ def test_fc_counter_is_one_position_where_the_flat_layer_is_smaller() -> None:
     m = result.verdict.measured
     assert not result.verdict.holds and abs(m["fc_slope"] - 2) < 1e-9
     assert m["first_n_attention_not_fewer"] == 1 and m["fc_weights_there"] == 64**2
-    assert "only from n = 3" in result.verdict.summary
+    assert "only from n = 3" in plain(result.verdict.summary)
 
 
 def test_fc_two_positions_ties_attention() -> None:

@@ -12,6 +12,7 @@ import numpy as np
 import pydantic
 import pytest
 
+from quizapp.text import plain
 from sims import run_simulation
 from sims.kernels import softmax
 from sims.mechanics import jacobian_norms, softmax_jacobian
@@ -174,14 +175,16 @@ def test_scaled_dot_band_widens_with_few_samples() -> None:
 def test_scaled_dot_dividing_by_d_overcorrects() -> None:
     result = run_simulation("scaled-dot-variance", {"scale": "d"})
     m = result.verdict.measured
-    assert not result.verdict.holds and "divided by d_k do not keep variance 1" in result.verdict.summary
+    assert not result.verdict.holds and "divided by dₖ do not keep variance 1" in plain(
+        result.verdict.summary
+    )
     assert m["scaled_variance_min"] == pytest.approx(1 / 512, rel=0.1)  # Var(q.k / d) = 1 / d
 
 
 def test_dilution_not_yet_large_says_so() -> None:
     result = run_simulation("softmax-dilution", {"margin": 12.0})
     assert not result.verdict.holds and result.verdict.measured["large_n_points"] == 0
-    assert "never reaches 30 e^m" in result.verdict.summary
+    assert "never reaches 30 eᵐ" in plain(result.verdict.summary)
 
 
 # --- finite-difference checks of the hand-written derivatives ---------------------------------
