@@ -149,7 +149,7 @@ def sim_run(args: argparse.Namespace) -> int:
             overrides,
             counter=args.counter,
             backend=args.backend,
-            on_frame=lambda frame: progress.show(frame.progress, plain(frame.message)),
+            on_frame=progress.update,
         )
     except ValidationError as exc:
         raise UsageError(

@@ -24,6 +24,7 @@ from .bank import Bank, Problem, Question, load_bank, validate_paths
 from .bank.loader import MANIFEST, Source, nearest_manifest
 from .bank.source import SourceError, read_document
 from .item_lint import bank_summary, item_warnings, near_duplicates, silenced
+from .text import plain as render_plain
 
 _NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _CHOOSE = re.compile(r"\b(?:choose|select|pick)\s+(two|three|four|five|six|\d)\b", re.I)
@@ -195,7 +196,7 @@ def report(
             msg = f"simulation '{link.id}' failed: {type(outcome).__name__}: {outcome}"
             findings.append(Finding(_locate(src, q.id, where, "sim-failed", msg), "error"))
         elif not outcome.verdict.holds:
-            msg = f"the claim of '{link.id}' does not hold at these settings: {outcome.verdict.summary}"
+            msg = f"the claim of '{link.id}' does not hold at these settings: {render_plain(outcome.verdict.summary)}"
             findings.append(Finding(_locate(src, q.id, where, "claim-fails", msg), "error"))
     if on_progress is not None:
         on_progress(_SIMS, f"item-writing checks on {len(questions)} questions")

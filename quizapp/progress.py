@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from .text import plain
+
 DELAY_S = 0.4
 """Runs shorter than this show no bar at all."""
 
@@ -26,12 +28,14 @@ class StderrProgress:
         self.show(frame.progress, frame.message)
 
     def show(self, fraction: float, message: str) -> None:
-        """Redraw at ``fraction`` done, once the run has lasted long enough to deserve a bar."""
+        """Redraw at ``fraction`` done, once the run has lasted long enough to deserve a bar.
+
+        ``message`` may hold ``$math$`` (simulation progress does): it is shown as Unicode."""
         if not self.enabled or time.monotonic() - self.started < DELAY_S:
             return
         done = int(self.width * max(0.0, min(1.0, fraction)))
         bar = "#" * done + "." * (self.width - done)
-        self.stream.write(f"\r\x1b[2K{self.label} [{bar}] {fraction:4.0%}  {message[:40]}")
+        self.stream.write(f"\r\x1b[2K{self.label} [{bar}] {fraction:4.0%}  {plain(message)[:40]}")
         self.stream.flush()
         self.drawn = True
 
