@@ -174,8 +174,11 @@ def test_every_key_of_every_screen_has_words_in_the_guide(screen: str) -> None:
 
 def test_key_labels_shorten_runs() -> None:
     assert key_label(["a", "1", "b", "2", "c", "3", "d", "4"]) == "a-d 1-4"
-    assert key_label(["up", "k", "down", "j"]) == "↑ k ↓ j"
+    assert key_label(["up", "k", "down", "j"]) == "↑ ↓ j k"
+    assert key_label(["left", "h", "right", "l", "up", "k", "down", "j"]) == "← → ↑ ↓ h j k l"
     assert key_label(["escape", "question_mark"]) == "esc ?"
+    assert key_label(["s", "ctrl+s"]) == "s ctrl+s"
+    assert key_label(["q", "escape"]) == "esc q"
 
 
 # -- the command palette ---------------------------------------------------------------------------

@@ -296,21 +296,33 @@ def key_name(key: str) -> str:
     return KEY_NAMES.get(key, key)
 
 
+ARROWS = ("←", "→", "↑", "↓")
+
+
 def key_label(keys: list[str]) -> str:
-    """The keys of one row: runs of three or more letters or digits shortened ('a-h 1-8')."""
+    """The keys of one row: arrows, then named keys (esc, Enter), then single characters (letters
+    and digits sorted, a run of four or more shortened: 'a-h 1-8'), then combinations (ctrl+s)."""
     names = list(dict.fromkeys(key_name(k) for k in keys))
-    singles = [n for n in names if len(n) == 1 and n.isalnum()]
-    runs: dict[str, str] = {}  # first member of a run -> its label; other members -> ""
-    for group in ([c for c in singles if c.isalpha()], [c for c in singles if c.isdigit()]):
-        ordered = sorted(group)
-        start = 0
-        for end in range(1, len(ordered) + 1):
-            if end == len(ordered) or ord(ordered[end]) != ord(ordered[end - 1]) + 1:
-                if end - start >= 3:
-                    runs[ordered[start]] = f"{ordered[start]}-{ordered[end - 1]}"
-                    runs.update(dict.fromkeys(ordered[start + 1 : end], ""))
-                start = end
-    return " ".join(runs.get(n, n) for n in names if runs.get(n, n))
+    arrows = [n for n in names if n in ARROWS]
+    singles = [n for n in names if len(n) == 1 and n not in ARROWS]
+    combos = [n for n in names if "+" in n]
+    named = [n for n in names if n not in arrows and n not in singles and n not in combos]
+    letters = sorted(c for c in singles if c.isalnum() and not c.isdigit())
+    digits = sorted(c for c in singles if c.isdigit())
+    others = [c for c in singles if c not in letters and c not in digits]
+    return " ".join([*arrows, *named, *runs(letters), *runs(digits), *others, *combos])
+
+
+def runs(chars: list[str]) -> list[str]:
+    """Sorted single characters with each run of four or more consecutive ones as 'a-h'."""
+    out: list[str] = []
+    start = 0
+    for end in range(1, len(chars) + 1):
+        if end == len(chars) or ord(chars[end]) != ord(chars[end - 1]) + 1:
+            group = chars[start:end]
+            out += [f"{group[0]}-{group[-1]}"] if len(group) >= 4 else group
+            start = end
+    return out
 
 
 @dataclass
