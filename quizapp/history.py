@@ -11,6 +11,11 @@ from .exam_store import ExamRecord
 from .study.exam import points
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """'1 question', '2 questions' (``many`` for a noun that does not just add an s: 'is'/'are')."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
 def clock_text(seconds: float) -> str:
     """'mm:ss', or 'h:mm:ss' from an hour up (seconds rounded up, so 0:00 means the time is up)."""
     whole = int(-(-max(0.0, seconds) // 1))

@@ -8,17 +8,21 @@ import gc
 import os
 import sys
 import threading
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual.app import App
+from textual import events
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.widgets import HelpPanel
+from textual.screen import Screen
 
 from ..bank import Bank, LoadResult, Problem, SimLink
 from ..bank.cache import load_bank_cached
 from ..bank.models import Scoring
 from ..exam_store import ExamStore
 from ..exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, plan_exam, resume_exam
+from ..history import plural
 from ..locations import bundled_bank
 from ..locations import data_dir as default_data_dir
 from ..store import Store
@@ -26,7 +30,26 @@ from ..study.session import select
 from ..text import clean
 from .screens.home import HomeScreen
 
+if TYPE_CHECKING:
+    from .screens.exam import ExamScreen
+
 STARTS = ("home", "study", "exam")
+UNUSABLE_BANK = 1
+"""The exit status after the 'bank cannot be opened' screen: a script running quizapp sees it failed."""
+
+
+def typed_after_escape(key: str) -> tuple[str, str] | None:
+    """The key and character typed right after Esc, when a terminal's parser joined the two into one
+    Alt key: within Textual's escape delay (0.1 s) 'Esc n' arrives as 'alt+n', so a fast 'g Esc n' in
+    an exam left the grid open and lost the n. quizapp binds no Alt key, so it is split back."""
+    if not key.startswith("alt+"):
+        return None
+    rest = key.removeprefix("alt+")
+    if rest.startswith("shift+") and len(rest) == 7 and rest[-1].isalpha():
+        return rest[-1].upper(), rest[-1].upper()
+    if len(rest) == 1 and rest.isalnum():
+        return rest, rest
+    return None
 
 
 def resume_collector() -> None:
@@ -62,7 +85,7 @@ class QuizApp(App[None]):
     TITLE = "quizapp"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "leave_app", "Quit", id="app.quit"),
         Binding("question_mark", "toggle_keys", "Keys", key_display="?", id="app.keys"),
     ]
 
@@ -114,6 +137,7 @@ class QuizApp(App[None]):
         """Show home, and go straight into a study session or an exam when started that way."""
         self._parent_pid = os.getppid()
         self.set_interval(2.0, self._leave_if_orphaned, name="orphan-check")
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         self.push_screen(HomeScreen())
         self.call_after_refresh(resume_collector)
         if self.start == "study":
@@ -137,6 +161,21 @@ class QuizApp(App[None]):
         """Close the store's connection."""
         self.store.close()
 
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        """A toast belongs to the screen it was raised on: one raised on home must not sit over the
+        History screen's only line, nor one raised in an exam over a dialog's buttons. A message meant
+        for the new screen is given after the switch (see ``start_study``)."""
+        self.clear_notifications()
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key typed right after Esc, joined with it by the terminal's parser, is both keys again."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            split = typed_after_escape(event.key)
+            if split is not None:
+                await super().on_event(events.Key("escape", "\x1b"))
+                event = events.Key(*split)
+        await super().on_event(event)
+
     def start_study(self, domain: str | None = None, tag: str | None = None) -> bool:
         """Open a study session on the matching questions; False (and a notice) when none match."""
         from .screens.question import QuestionScreen
@@ -150,15 +189,15 @@ class QuizApp(App[None]):
             why = " outside your unfinished exam" if matching else ""
             self.notify(f"No questions for {what}{why}.", severity="warning", markup=False)
             return False
-        self._say_sealed(len(matching) - len(questions))
         self.push_screen(QuestionScreen(questions))
+        self._say_sealed(len(matching) - len(questions))  # after the switch, which clears toasts
         return True
 
     def _say_sealed(self, count: int) -> None:
         """Say that questions of the unfinished exam were left out of a study session."""
         if count:
             self.notify(
-                f"{count} question{'s are' if count != 1 else ' is'} in your unfinished exam, so left out"
+                f"{plural(count, 'question is', 'questions are')} in your unfinished exam, so left out"
                 " until it is submitted or discarded.",
                 markup=False,
             )
@@ -180,8 +219,8 @@ class QuizApp(App[None]):
             )
             self.notify(f"Nothing to study: {why}.", severity="warning", markup=False)
             return False
-        self._say_sealed(sum(qid in sealed for qid in question_ids))
         self.push_screen(QuestionScreen([self.bank.question(qid) for qid in ids], label=label))
+        self._say_sealed(sum(qid in sealed for qid in question_ids))  # after the switch, which clears toasts
         return True
 
     def start_missed(self) -> bool:
@@ -195,7 +234,7 @@ class QuizApp(App[None]):
             message = (
                 "No missed questions: every question you answered was right the last time."
                 if progress
-                else "No missed questions yet: answer some first (s studies every question)."
+                else "You have not answered any question yet: press s to study."
             )
             self.notify(message, markup=False)
             return False
@@ -294,11 +333,64 @@ class QuizApp(App[None]):
         self.push_screen(SimulationScreen(simulation, link.params, label=link.label, backend=self.backend))
 
     def action_toggle_keys(self) -> None:
-        """Show or hide the panel of keys for the current screen."""
-        if self.screen.query(HelpPanel):
-            self.action_hide_help_panel()
+        """Show the key guide of the current screen, or close it."""
+        from .dialogs.keys import KeyGuide
+
+        if isinstance(self.screen, KeyGuide):
+            self.screen.dismiss(None)
         else:
-            self.action_show_help_panel()
+            self.push_screen(KeyGuide(self.screen))
+
+    def running_exam(self) -> ExamScreen | None:
+        """The exam screen of an exam being taken (under any dialog), if one is."""
+        from .screens.exam import ExamScreen
+
+        return next(
+            (s for s in self.screen_stack if isinstance(s, ExamScreen) and not s.ended),
+            None,
+        )
+
+    def action_leave_app(self) -> None:
+        """q: quit. In an exam, q asks to pause it, as on the exam screen itself, even from a dialog
+        over the exam; after the 'bank cannot be opened' screen the exit status says it failed."""
+        exam = self.running_exam()
+        if exam is not None:
+            while self.screen is not exam:
+                self.pop_screen()
+            exam.action_leave()
+            return
+        self.exit(return_code=UNUSABLE_BANK if self.bank is None else 0)
+
+    async def action_quit(self) -> None:
+        """ctrl+q: quit at once (the exit status says so when the bank could not be opened)."""
+        self.exit(return_code=UNUSABLE_BANK if self.bank is None else 0)
+
+    def why_not_mode(self, action: str) -> str | None:
+        """Why a home-screen mode cannot run now (for the command palette), or None when it can."""
+        from .screens.home import HomeScreen
+
+        if self.running_exam() is not None:
+            return "an exam is running (esc pauses it, s submits it)"
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        return home.why_not(action) if home is not None else "the home screen is not open"
+
+    async def run_mode(self, action: str) -> None:
+        """A palette entry: go home (every answer is already saved) and run the mode's key there."""
+        from .screens.home import HomeScreen
+
+        reason = self.why_not_mode(action)
+        if reason:
+            self.notify(reason[0].upper() + reason[1:] + ".", severity="warning", markup=False)
+            return
+        while not isinstance(self.screen, HomeScreen):
+            await self.pop_screen()
+        await self.screen.run_action(action)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The command palette's entries: every mode, the key guide, themes (see ``palette``)."""
+        from .palette import system_commands
+
+        yield from system_commands(self, screen)
 
 
 def make_app(

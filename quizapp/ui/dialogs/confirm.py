@@ -9,6 +9,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from .keys import KEYS_BINDING
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Asks one question; y / the first button says yes, n / Escape / the second says no."""
@@ -16,6 +18,7 @@ class ConfirmDialog(ModalScreen[bool]):
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+        KEYS_BINDING,
     ]
 
     def __init__(

@@ -12,20 +12,29 @@ from textual.widgets import Static
 
 from ...study.exam import Exam
 from ..widgets.exam_grid import QuestionGrid, legend
+from .keys import KEYS_BINDING
 
 
 def counts_line(exam: Exam) -> str:
-    """'7 of 20 answered · 13 unanswered · 2 marked' (and '· 1 incomplete' when a 'choose N' is)."""
+    """'7 of 20 answered · 1 incomplete · 2 marked for review' (a count that is zero is left out)."""
     total = len(exam.items)
     answered = total - len(exam.unanswered)
-    incomplete = f" · {len(exam.incomplete)} incomplete" if exam.incomplete else ""
-    return f"{answered} of {total} answered{incomplete} · {total - answered} unanswered · {len(exam.flagged)} marked"
+    parts = [f"{answered} of {total} answered"]
+    if exam.incomplete:
+        parts.append(f"{len(exam.incomplete)} incomplete")
+    if exam.flagged:
+        parts.append(f"{len(exam.flagged)} marked")
+    return " · ".join(parts)
 
 
 class QuestionGridDialog(ModalScreen[int | None]):
     """Dismisses with the index of the question to go to, or None."""
 
-    BINDINGS = [Binding("escape,g", "close", "Back to the question", id="exam-grid.close")]
+    BINDINGS = [
+        Binding("escape,g", "close", "Back to the question", id="exam-grid.close"),
+        Binding("s,ctrl+s", "where_submit", "Submit", show=False, id="exam-grid.submit"),
+        KEYS_BINDING,
+    ]
 
     def __init__(self, exam: Exam) -> None:
         super().__init__()
@@ -38,10 +47,12 @@ class QuestionGridDialog(ModalScreen[int | None]):
             yield Static(Content(counts_line(self.exam)), id="exam-grid-counts")
             yield QuestionGrid(self.exam.items, self.exam.current, id="exam-grid")
             yield Static(legend(), id="exam-grid-legend", classes="dim")
-            hint = Content.assemble(
-                ("Enter", "bold"), " goes to the question, ", ("Esc", "bold"), " goes back"
-            )
-            yield Static(hint, classes="dim")
+            yield Static(self.hint(), id="exam-grid-hint", classes="dim")
+
+    @staticmethod
+    def hint() -> Content:
+        """What the keys do here."""
+        return Content.assemble(("Enter", "bold"), " goes to the question, ", ("esc", "bold"), " goes back")
 
     def on_mount(self) -> None:
         """Focus the grid."""
@@ -55,3 +66,18 @@ class QuestionGridDialog(ModalScreen[int | None]):
     def action_close(self) -> None:
         """Back to the question on screen."""
         self.dismiss(None)
+
+    def action_where_submit(self) -> None:
+        """s submits from the exam, not from here: say so inside the dialog (a toast would cover it)."""
+        line = self.query_one("#exam-grid-hint", Static)
+        line.update(
+            Content.assemble(
+                ("s", "bold"),
+                " submits from the exam itself: ",
+                ("esc", "bold"),
+                " closes the grid, then ",
+                ("s", "bold"),
+                " reviews and submits",
+            )
+        )
+        line.set_class(False, "dim")

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from ...exams import OpenExam
+from .keys import KEYS_BINDING
 
 
 class OpenExamDialog(ModalScreen[str | None]):
@@ -19,6 +20,7 @@ class OpenExamDialog(ModalScreen[str | None]):
         Binding("r", "choose('resume')", "Resume it", id="open-exam.resume"),
         Binding("n", "choose('new')", "Discard, new exam", id="open-exam.new"),
         Binding("escape", "choose(None)", "Cancel", id="open-exam.cancel"),
+        KEYS_BINDING,
     ]
 
     def __init__(self, open_exam: OpenExam) -> None:
@@ -36,6 +38,7 @@ class OpenExamDialog(ModalScreen[str | None]):
                 line += f" {count} of its questions {'is' if count == 1 else 'are'} no longer in the bank:"
                 line += " it cannot be resumed."
             yield Static(Content(line), id="open-exam-summary")
+            yield Static(id="open-exam-message")
             with Horizontal(classes="dialog-buttons"):
                 if not exam.missing:
                     yield Button("Resume it (r)", id="open-exam-resume", variant="primary", compact=True)
@@ -48,7 +51,10 @@ class OpenExamDialog(ModalScreen[str | None]):
 
     def action_choose(self, choice: str | None) -> None:
         """Dismiss with the choice (resuming is refused when questions are missing)."""
-        if choice == "resume" and self.open_exam.missing:
+        if choice == "resume" and self.open_exam.missing:  # said inside: a toast would cover the buttons
+            line = self.query_one("#open-exam-message", Static)
+            line.update(Content.styled("It cannot be resumed: n discards it and starts a new exam.", "bold"))
+            line.display = True
             return
         self.dismiss(choice)
 

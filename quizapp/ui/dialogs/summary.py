@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 
 from ...study.session import AnswerResult
 from ...text import plain
+from .keys import KEYS_BINDING, SaysWhy, sentence
 
 
 def score_line(results: Sequence[AnswerResult]) -> str:
@@ -26,12 +27,13 @@ RETAKE = "retake"
 """What the dialog dismisses with when the learner asks to retake the questions they got wrong."""
 
 
-class SummaryDialog(ModalScreen[str | None]):
+class SummaryDialog(SaysWhy, ModalScreen[str | None]):
     """Shows the session's score; dismisses with RETAKE (r) to study the wrong ones again, or None."""
 
     BINDINGS = [
         Binding("escape,n", "close", "Back home", id="summary.close"),
         Binding("r", "retake", "Retake the wrong ones", id="summary.retake"),
+        KEYS_BINDING,
     ]
 
     def __init__(self, results: Sequence[AnswerResult]) -> None:
@@ -39,19 +41,19 @@ class SummaryDialog(ModalScreen[str | None]):
         self.results = list(results)
 
     def compose(self) -> ComposeResult:
-        """The score and each question's result."""
-        lines = Content("\n").join(
-            Content.assemble(
-                ("✓ " if r.correct else "✗ ", "bold $text-success" if r.correct else "bold $text-error"),
-                plain(r.question.title),
-            )
-            for r in self.results
-        )
+        """The score and each question's result (a long title wraps under itself, not under the mark)."""
         with Vertical(id="summary-dialog", classes="dialog"):
             yield Static(Content.styled("Session complete", "bold"), classes="dialog-title")
             yield Static(Content.styled(score_line(self.results), "bold"), id="summary-score")
             with VerticalScroll(id="summary-list"):
-                yield Static(lines)
+                for r in self.results:
+                    mark = ("✓", "bold $text-success") if r.correct else ("✗", "bold $text-error")
+                    yield Horizontal(
+                        Static(Content.styled(*mark), classes="bullet-mark"),
+                        Static(Content(plain(r.question.title)), classes="bullet-text"),
+                        classes="bullet",
+                    )
+            yield Static(id="summary-message")
             with Horizontal(classes="dialog-buttons"):
                 wrong = sum(not r.correct for r in self.results)
                 if wrong:
@@ -73,6 +75,18 @@ class SummaryDialog(ModalScreen[str | None]):
     def action_retake(self) -> None:
         """Close and study the questions answered wrong."""
         self.dismiss(RETAKE)
+
+    def why_not(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        """Why r does nothing (said inside the dialog)."""
+        if action == "retake" and not any(not r.correct for r in self.results):
+            return "every answer was right: there is nothing to retake"
+        return None
+
+    def say(self, message: str) -> None:
+        """Inside the dialog: a toast would cover its button."""
+        line = self.query_one("#summary-message", Static)
+        line.update(Content.styled(sentence(message), "bold"))
+        line.display = True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """A button: retake, or go home."""

@@ -14,6 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...history import plural
+from .keys import KEYS_BINDING
+
 ANY_TAG = ""
 """What the dialog dismisses with for 'no tag filter'."""
 
@@ -27,7 +30,7 @@ def tag_counts(tags_per_question: Sequence[Sequence[str]]) -> dict[str, int]:
 class TagDialog(ModalScreen[str | None]):
     """Dismisses with the tag picked, ANY_TAG for no filter, or None (cancelled)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="tags.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="tags.cancel"), KEYS_BINDING]
 
     def __init__(self, counts: dict[str, int], current: str | None = None) -> None:
         super().__init__()
@@ -42,7 +45,7 @@ class TagDialog(ModalScreen[str | None]):
             width = max((len(t) for t in self.counts), default=0)
             options += [
                 Option(
-                    Content.assemble(tag.ljust(width), (f"  {n} question{'s' if n != 1 else ''}", "dim")),
+                    Content.assemble(tag.ljust(width), (f"  {plural(n, 'question')}", "dim")),
                     id=tag,
                 )
                 for tag, n in self.counts.items()

@@ -20,8 +20,9 @@ from ...study.choice import ChoiceRefused, Shown, check_complete, toggled
 from ...study.exam import Exam
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.exam_grid import QuestionGridDialog
+from ..dialogs.keys import SaysWhy
 from ..widgets.exam_parts import ExamHeader, QuestionPane
-from ..widgets.options import OptionsView, choice_bindings
+from ..widgets.options import OptionsView, choice_bindings, too_few_options
 from ..widgets.question_text import ChoiceStatus
 from .exam_submit import SUBMIT, SubmitReviewScreen
 
@@ -33,7 +34,7 @@ GRID_LETTER = 6
 """'g' opens the grid, except on a question with a 7th option (G), where ctrl+g does."""
 
 
-class ExamScreen(Screen[None]):
+class ExamScreen(SaysWhy, Screen[None]):
     """A running exam. It ends in the results screen: submitted by the learner, or by the clock."""
 
     BINDINGS = [
@@ -41,7 +42,7 @@ class ExamScreen(Screen[None]):
         Binding("enter", "enter", "Answer / next", show=False, id="exam.enter"),
         Binding("n", "next", "Next", id="exam.next"),
         Binding("p", "previous", "Prev", id="exam.previous"),
-        Binding("m", "flag", "Mark", id="exam.flag"),
+        Binding("m", "mark", "Mark", id="exam.mark"),
         Binding("g", "grid", "Grid", id="exam.grid"),
         Binding("ctrl+g", "open_grid", "Grid", show=False, id="exam.grid-always"),
         Binding("s,ctrl+s", "review", "Submit", id="exam.submit"),
@@ -147,10 +148,9 @@ class ExamScreen(Screen[None]):
         while self.app.screen is not self and len(self.app.screen_stack) > 1:
             self.app.pop_screen()  # the grid, the review list, a question: the stack changes at once
         self.app.switch_screen(ExamResultsScreen(self.exam))
-        if self.exam.result.timed_out:
+        if self.exam.result.timed_out:  # one message, after the switch (which clears the toasts)
             self.app.notify(
-                "Time is up: the exam was submitted.",
-                title="Time is up",
+                "Time is up: the exam was submitted with the answers given so far.",
                 severity="warning",
                 markup=False,
                 timeout=8,
@@ -171,6 +171,16 @@ class ExamScreen(Screen[None]):
         if action == "previous":
             return None if self.exam.current == 0 else True
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        """What a key that does nothing now would need (said when it is pressed)."""
+        if action == "choose":
+            return too_few_options(self.question, parameters)
+        if action == "next" and self.exam.current == len(self.exam.items) - 1:
+            return "this is the last question: s reviews your answers and submits, g opens the grid"
+        if action == "previous" and self.exam.current == 0:
+            return "this is the first question"
+        return None
 
     def action_choose(self, index: int) -> None:
         """Choose the option shown at ``index`` (toggle on 'choose N') and put the cursor on it."""
@@ -212,7 +222,7 @@ class ExamScreen(Screen[None]):
         else:
             self.action_review()
 
-    def action_flag(self) -> None:
+    def action_mark(self) -> None:
         """Mark (or unmark) the question for review."""
         try:
             self.exam.toggle_flag()

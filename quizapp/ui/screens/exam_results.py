@@ -18,6 +18,7 @@ from ...history import clock_text, pause_text
 from ...study.choice import Shown, scoring_rule
 from ...study.exam import Exam, ExamResult, points
 from ...text import plain
+from ..dialogs.keys import SaysWhy
 from ..widgets.exam_grid import MARK_FLAG
 from ..widgets.options import MARK_CORRECT, MARK_WRONG
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 MARK_PARTLY = "◐"
 """A question that earned part of its point (partial scoring)."""
-FILTERS = {"all": "all", "wrong": "wrong", "flagged": "marked"}
+FILTERS = {"all": "all", "wrong": "wrong", "marked": "marked"}
 """Review filters and how the screen names them."""
 BAR_WIDTH = 10
 OTHER_COLUMNS = 42
@@ -46,7 +47,7 @@ def filtered(exam: Exam, name: str) -> list[int]:
     wrong = set(result.wrong)
     if name == "wrong":
         return [i for i, q in enumerate(exam.questions) if q.id in wrong]
-    if name == "flagged":
+    if name == "marked":
         return exam.flagged
     return list(range(len(exam.questions)))
 
@@ -70,20 +71,20 @@ def verdict(result: ExamResult) -> Content:
 
 
 def facts(exam: Exam, result: ExamResult) -> Content:
-    """'Time used 23:12 of 40:00 · 2 unanswered · 1 marked · finished in time · paused 1× (2:05)',
-    and the scoring rule on a line of its own."""
+    """'Time used 23:12 of 40:00 · 2 unanswered · 1 marked · finished in time · paused 1× (2:05)'
+    (a count that is zero is left out), and the scoring rule on a line of its own."""
     ending = (
         Content.styled("time ran out", "bold $text-warning")
         if result.timed_out
         else Content("finished in time")
     )
     paused = pause_text(exam.pauses, exam.paused_seconds) or "never paused"
+    counts = [f"{result.unanswered} unanswered"] if result.unanswered else ["every question answered"]
+    if exam.flagged:
+        counts.append(f"{len(exam.flagged)} marked")
     return Content.assemble(
         f"Time used {clock_text(result.seconds_used)} of {clock_text(exam.time_limit)}",
-        ("  ·  ", "dim"),
-        f"{result.unanswered} unanswered",
-        ("  ·  ", "dim"),
-        f"{len(exam.flagged)} marked",
+        *[part for count in counts for part in (("  ·  ", "dim"), count)],
         ("  ·  ", "dim"),
         ending,
         ("  ·  ", "dim"),
@@ -98,13 +99,13 @@ def short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class ExamResultsScreen(Screen[None]):
+class ExamResultsScreen(SaysWhy, Screen[None]):
     """Score and review list of one exam; Escape goes home."""
 
     BINDINGS = [
         Binding("a", "filter('all')", "All", id="results.all"),
         Binding("w", "filter('wrong')", "Wrong", id="results.wrong"),
-        Binding("f", "filter('flagged')", "Marked", id="results.flagged"),
+        Binding("m", "filter('marked')", "Marked", id="results.marked"),
         Binding("r", "retake", "Retake wrong", id="results.retake"),
         Binding("escape", "home", "Back", id="results.home"),
     ]
@@ -160,7 +161,7 @@ class ExamResultsScreen(Screen[None]):
         self.call_after_refresh(self.query_one("#results-summary").scroll_home, animate=False)
 
     def show_review(self, name: str) -> None:
-        """Fill the question list for a filter: all, wrong, or flagged."""
+        """Fill the question list for a filter: all, wrong, or marked."""
         self.review = name
         self.shown = filtered(self.exam, name)
         counts = {key: len(filtered(self.exam, key)) for key in FILTERS}
@@ -168,14 +169,15 @@ class ExamResultsScreen(Screen[None]):
         for key, label in FILTERS.items():
             text = f" {key[0]} {label} {counts[key]} "
             parts += [(text, "reverse bold") if key == name else (text, ""), " "]
-        parts.append(("Enter opens a question", "dim"))
+        if self.shown:
+            parts.append(("Enter opens a question", "dim"))
+        else:  # said here, not in a toast over the list
+            parts.append((f"no {FILTERS[name]} questions in this exam", "bold"))
         self.query_one("#results-filter", Static).update(Content.assemble(*parts))
         table = self.query_one("#results-questions", DataTable)
         table.clear()
         for position in self.shown:
             table.add_row(*self._row(position), key=str(position))
-        if not self.shown:
-            self.notify(f"No {FILTERS[name]} questions in this exam.", markup=False)
 
     def _row(self, position: int) -> list[Text]:
         """One question: number, right or wrong, marked, your answer, the answer, time, title."""
@@ -218,6 +220,12 @@ class ExamResultsScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Retaking needs a question that did not earn full marks."""
         return action != "retake" or bool(self.result.wrong)
+
+    def why_not(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        """Why r does nothing (said when it is pressed)."""
+        if action == "retake" and not self.result.wrong:
+            return "every question earned full marks: there is nothing to retake"
+        return None
 
     def action_retake(self) -> None:
         """Study the questions that did not earn full marks, with feedback after each."""

@@ -18,6 +18,7 @@ from ...history import clock_text
 from ...study.choice import Shown
 from ...study.exam import Exam
 from ...study.session import AnswerResult
+from ..dialogs.keys import SaysWhy
 from ..widgets.exam_grid import MARK_FLAG
 from ..widgets.feedback import FeedbackPanel, banner
 from ..widgets.options import LinkedSimulations, OptionsView
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from ..app import QuizApp
 
 
-class ExamReviewScreen(LinkedSimulations, Screen[None]):
+class ExamReviewScreen(SaysWhy, LinkedSimulations, Screen[None]):
     """One exam question after submission; n/p move through the reviewed list, s opens a simulation."""
 
     BINDINGS = [
@@ -122,6 +123,14 @@ class ExamReviewScreen(LinkedSimulations, Screen[None]):
         if action == "previous":
             return self.index > 0 or None
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        """Why n or p does nothing (said when it is pressed)."""
+        if action == "next" and self.index + 1 >= len(self.positions):
+            return f"this is the last question of the list ({self.label}); esc goes back to the results"
+        if action == "previous" and self.index == 0:
+            return f"this is the first question of the list ({self.label})"
+        return None
 
     async def action_next(self) -> None:
         """The next reviewed question."""

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
 from ...exams import ExamPlan
-from ...history import clock_text
+from ...history import clock_text, plural
 from ...study.choice import scoring_rule
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def plan_facts(plan: ExamPlan, domains: list[tuple[str, int]]) -> list[tuple[str
         (
             "Exam",
             Content.assemble(
-                (f"{plan.count} question{'s' if plan.count != 1 else ''}", "bold"),
+                (plural(plan.count, "question"), "bold"),
                 ("  ·  ", "dim"),
                 (f"{clock_text(plan.minutes * 60)} on the clock", "bold"),
                 ("  ·  ", "dim"),

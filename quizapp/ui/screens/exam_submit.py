@@ -17,6 +17,7 @@ from ...study.exam import Exam
 from ...text import plain
 from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.exam_grid import counts_line
+from ..dialogs.keys import KEYS_BINDING
 from ..widgets.exam_grid import item_marks
 
 SUBMIT = "submit"
@@ -59,6 +60,7 @@ class SubmitReviewScreen(ModalScreen[int | str | None]):
     BINDINGS = [
         Binding("s,ctrl+s", "submit", "Submit exam", id="exam-submit.submit"),
         Binding("escape", "back", "Back to the exam", id="exam-submit.back"),
+        KEYS_BINDING,
     ]
 
     def __init__(self, exam: Exam) -> None:

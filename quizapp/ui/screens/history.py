@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...exam_store import ExamRecord, ExamStore
-from ...history import history_rows
+from ...history import history_rows, plural
 
 if TYPE_CHECKING:
     from ..app import QuizApp
@@ -29,19 +29,19 @@ def study_line(answers: int, correct: int, questions: int, missed: int) -> Conte
         ("Study: ", "bold"),
         f"{plural(answers, 'answer')} to {plural(questions, 'question')}, {correct} correct ({percent}%)",
         ("  ·  ", "dim"),
-        f"{plural(missed, 'question')} missed last time (m on the home screen)",
+        f"{plural(missed, 'question')} missed last time (m on the home screen)"
+        if missed
+        else "none missed last time",
     )
-
-
-def plural(count: int, noun: str) -> str:
-    """'1 answer', '2 answers'."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class HistoryScreen(Screen[None]):
     """Past exams and study totals; Escape goes back."""
 
-    BINDINGS = [Binding("escape", "back", "Back", id="history.back")]
+    BINDINGS = [
+        Binding("e", "exam", "Exam", id="history.exam"),
+        Binding("escape", "back", "Back", id="history.back"),
+    ]
 
     app: QuizApp
 
@@ -99,7 +99,7 @@ class HistoryScreen(Screen[None]):
                 " goes back",
             )
             if self.records
-            else Content("No exams yet: press e on the home screen to take one.")
+            else Content.assemble("No exams yet: press ", ("e", "bold"), " to take one.")
         )
         self.query_one("#history-hint", Static).update(hint)
         table.focus()
@@ -117,6 +117,10 @@ class HistoryScreen(Screen[None]):
                 f"Exam {record.id} was discarded before it was submitted: it has no score or review.",
                 markup=False,
             )
+
+    def action_exam(self) -> None:
+        """A practice exam (its start page first), as e on the home screen."""
+        self.app.start_exam()
 
     def action_back(self) -> None:
         """Back home."""

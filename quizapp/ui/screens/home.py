@@ -14,7 +14,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ...exams import ExamOptions, OpenExam, open_exam
+from ...history import plural
 from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.keys import SaysWhy
 from ..dialogs.skipped import SkippedDialog
 from ..dialogs.tags import ANY_TAG, TagDialog, tag_counts
 from ..widgets.prose import literal, markdown
@@ -22,6 +24,8 @@ from ..widgets.prose import literal, markdown
 if TYPE_CHECKING:
     from ..app import QuizApp
 
+MODE_ACTIONS = ("study", "exam", "missed", "tag", "history", "simulations", "skipped", "resume", "discard")
+"""The home keys' actions (the command palette offers each)."""
 ALL = "__all__"
 """Row key of the 'All domains' row."""
 
@@ -47,7 +51,7 @@ def offer_text(unfinished: OpenExam) -> Content:
     )
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(SaysWhy, Screen[None]):
     """Bank title and description, domains with question counts and progress, skipped files; the
     ways in: study (all, a domain, a tag, the missed questions), an exam, the history."""
 
@@ -58,9 +62,11 @@ class HomeScreen(Screen[None]):
         Binding("t", "tag", "Tag", id="home.tag"),
         Binding("h", "history", "History", id="home.history"),
         Binding("b", "simulations", "Simulations", id="home.simulations"),
-        Binding("r", "resume", "Resume", id="home.resume"),
-        Binding("x", "discard", "Discard", id="home.discard"),
-        Binding("p", "skipped", "Skipped files", id="home.skipped"),
+        # not in the footer: the lines that need them say them ("r resume, x discard", "press p"), and
+        # the footer keeps q Quit and ? Keys in 80 columns
+        Binding("r", "resume", "Resume", show=False, id="home.resume"),
+        Binding("x", "discard", "Discard", show=False, id="home.discard"),
+        Binding("p", "skipped", "Skipped files", show=False, id="home.skipped"),
     ]
 
     app: QuizApp
@@ -72,41 +78,47 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Title, description, domains table, hints, and the skipped-files line if any."""
         bank = self.app.bank
-        yield Static(literal(bank.title if bank else "quizapp"), id="bank-title", classes="title-bar")
+        if bank is None:
+            yield from self._compose_unusable()
+            return
+        yield Static(literal(bank.title), id="bank-title", classes="title-bar")
         with VerticalScroll(id="home-body", can_focus=False):
-            if bank is None:
-                yield Static(self._unusable(), id="bank-error")
-                return
             yield Static(id="resume-offer")
             if bank.manifest.description:
                 yield markdown(bank.manifest.description, id="bank-description")
             yield DataTable(id="domains", cursor_type="row", zebra_stripes=True)
             yield Static(id="filter-line")
-            hint = Content.assemble(
-                ("Enter", "bold"),
-                " studies the highlighted row, ",
-                ("s", "bold"),
-                " studies all, ",
-                ("t", "bold"),
-                " a tag, ",
-                ("m", "bold"),
-                " the questions you missed; ",
-                ("e", "bold"),
-                " takes a practice exam, ",
-                ("h", "bold"),
-                " shows your history",
-            )
-            yield Static(hint, id="home-hint")
+            yield Static(id="home-hint")
             if bank.skipped:
                 count = len(bank.skipped)
                 line = Content.assemble(
-                    (f"{count} file{'s' if count != 1 else ''} skipped", "bold $text-warning"),
+                    (f"{plural(count, 'file')} skipped", "bold $text-warning"),
                     " — press ",
                     ("p", "bold"),
                     " to see why",
                 )
                 yield Static(line, id="skipped-line")
         yield Footer(compact=True, show_command_palette=False)  # every home key fits in 80 columns
+
+    def _compose_unusable(self) -> ComposeResult:
+        """The screen when bank.yaml itself cannot be read: the title bar as on every screen, the
+        problems, what to do, and a footer (q quits, with a non-zero exit status)."""
+        yield Static(
+            Content.assemble(("quizapp", "bold"), ("  ·  ", "dim"), "the bank cannot be opened"),
+            id="bank-title",
+            classes="title-bar",
+        )
+        with VerticalScroll(id="home-body", can_focus=False):
+            yield Static(self._unusable(), id="bank-error")
+            hint = Content.assemble(
+                "Fix bank.yaml, or start quizapp with ",
+                ("--bank", "bold"),
+                " naming a folder that holds one (without it, quizapp opens its bundled bank). ",
+                ("q", "bold"),
+                " quits.",
+            )
+            yield Static(hint, id="home-hint")
+        yield Footer(compact=True, show_command_palette=False)
 
     def _unusable(self) -> Content:
         """The message shown when bank.yaml itself cannot be read."""
@@ -129,6 +141,42 @@ class HomeScreen(Screen[None]):
         if self.app.bank is not None:
             self.fill_domains()
             self.show_offer()
+
+    def show_hint(self, fresh: bool) -> None:
+        """The ways in under the table; on a fresh install (nothing answered, no exam taken) what to
+        do first, in the same two lines (so the skipped-files line stays in view at 80x24)."""
+        hint = (
+            Content.assemble(
+                ("New here? ", "bold $text-accent"),
+                "Press ",
+                ("s", "bold"),
+                " to study every question with feedback, ",
+                ("e", "bold"),
+                " for a timed practice exam, ",
+                ("Enter", "bold"),
+                " for the highlighted domain only; ",
+                ("?", "bold"),
+                " explains every key.",
+            )
+            if fresh
+            else Content.assemble(
+                ("Enter", "bold"),
+                " studies the highlighted row, ",
+                ("s", "bold"),
+                " studies all, ",
+                ("t", "bold"),
+                " a tag, ",
+                ("m", "bold"),
+                " the questions you missed; ",
+                ("e", "bold"),
+                " takes a practice exam, ",
+                ("h", "bold"),
+                " shows your history",
+            )
+        )
+        line = self.query_one("#home-hint", Static)
+        line.update(hint)
+        line.set_class(fresh, "-first-steps")
 
     def show_offer(self) -> None:
         """The offer to resume (or discard) an unfinished exam, when there is one."""
@@ -162,6 +210,7 @@ class HomeScreen(Screen[None]):
         row = table.cursor_row
         table.clear()
         progress = self.app.store.progress()
+        self.show_hint(not progress and not self.app.exams.history())
         totals = [0, 0, 0]
         rows = []
         ids_by_domain = bank.ids_by_domain()  # from the index: a large bank is not built to be counted
@@ -179,15 +228,26 @@ class HomeScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Studying needs questions; the skipped-files list needs skipped files; resume and discard
         need an unfinished exam (resume one whose questions are all still in the bank)."""
-        if action in ("study", "exam", "missed", "tag"):
-            return self.app.bank is not None and bool(self.app.bank.questions)
-        if action == "skipped":
-            return self.app.bank is not None and bool(self.app.bank.skipped)
-        if action == "resume":
-            return self.unfinished is not None and not self.unfinished.missing
-        if action == "discard":
-            return self.unfinished is not None
-        return True
+        return self.why_not(action) is None
+
+    def why_not(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        """Why a home key cannot run now (said when it is pressed, and in the command palette)."""
+        bank = self.app.bank
+        if bank is None:
+            return "the bank cannot be opened (see above); q quits" if action in MODE_ACTIONS else None
+        if action in ("study", "exam", "missed", "tag") and not bank.questions:
+            return "this bank has no questions yet"
+        if action == "skipped" and not bank.skipped:
+            return "no file was skipped: every file of the bank loaded"
+        if action in ("resume", "discard") and self.unfinished is None:
+            return f"there is no unfinished exam to {action}: e starts one"
+        if action == "resume" and self.unfinished is not None and self.unfinished.missing:
+            count = len(self.unfinished.missing)
+            return (
+                f"the unfinished exam cannot be resumed: {count} of its questions"
+                f" {'is' if count == 1 else 'are'} no longer in the bank; x discards it"
+            )
+        return None
 
     def action_exam(self) -> None:
         """A practice exam with the bank's settings."""

@@ -18,9 +18,10 @@ from ...bank.models import Question
 from ...store import StoreError
 from ...study.choice import ChoiceRefused
 from ...study.session import AnswerResult, StudySession
+from ..dialogs.keys import SaysWhy
 from ..dialogs.summary import RETAKE, SummaryDialog
 from ..widgets.feedback import FeedbackPanel, banner
-from ..widgets.options import LinkedSimulations, OptionsView, choice_bindings
+from ..widgets.options import LinkedSimulations, OptionsView, choice_bindings, too_few_options
 from ..widgets.question_text import ChoiceStatus, compose_question, prompt_widget
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def scroll_to_verdict(screen: Screen[None]) -> None:
         body.scroll_to_widget(choice, animate=False, top=True)
 
 
-class QuestionScreen(LinkedSimulations, Screen[None]):
+class QuestionScreen(SaysWhy, LinkedSimulations, Screen[None]):
     """One study session: a question, then its feedback, then the next, then a summary."""
 
     BINDINGS = [
@@ -152,6 +153,19 @@ class QuestionScreen(LinkedSimulations, Screen[None]):
         if action in ("next", "simulate"):
             return submitted
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        """What a key that does nothing now would need (said when it is pressed)."""
+        submitted = self.session.submitted is not None
+        if action == "choose":
+            if submitted:
+                return "your answer is submitted: Enter or n goes to the next question"
+            return too_few_options(self.question, parameters)
+        if action == "next" and not submitted:
+            return "n goes on after the feedback: Enter submits your choice first"
+        if action == "simulate" and not submitted:
+            return "the simulations open after you submit (Enter), so they cannot give the answer away"
+        return None
 
     def action_choose(self, index: int) -> None:
         """Choose the option shown at ``index`` (toggle on 'choose N') and put the cursor on it."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Static
 
@@ -36,6 +38,14 @@ def banner(result: AnswerResult, shown: Shown, credit: float | None = None) -> C
     return Content.assemble(head, "\n", (legend, "dim"))
 
 
+def bullets(texts: Iterable[str]) -> Iterator[Horizontal]:
+    """'• text' rows whose long lines wrap under the text, not under the bullet (a hanging indent)."""
+    for text in texts:
+        yield Horizontal(
+            Static("•", classes="bullet-mark"), Static(literal(text), classes="bullet-text"), classes="bullet"
+        )
+
+
 def heading(text: str) -> Static:
     """A section heading."""
     return Static(literal(text), classes="heading")
@@ -64,11 +74,12 @@ class FeedbackPanel(Vertical):
             yield markdown(q.in_practice, id="fb-in-practice")
         if q.references:
             yield heading("References")
-            refs = Content("\n").join(Content.assemble("• ", plain(r)) for r in q.references)
-            yield Static(refs, id="fb-references")
+            with Vertical(id="fb-references"):
+                yield from bullets(plain(r) for r in q.references)
         links = q.all_sim_links()
         if links:
             yield heading("Simulations")
-            lines = Content("\n").join(Content.assemble("• ", link.label or link.id) for link in links)
-            hint = Content.styled("s opens the simulation of the option under the cursor", "dim")
-            yield Static(Content.assemble(lines, "\n", hint), id="fb-sims")
+            with Vertical(id="fb-sims"):
+                yield from bullets(plain(link.label or link.id) for link in links)
+                hint = "s opens the simulation of the option under the cursor (or offers these)"
+                yield Static(Content.styled(hint, "dim"))

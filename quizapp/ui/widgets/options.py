@@ -202,6 +202,16 @@ class OptionsView(Vertical, can_focus=True):
 NUMBERS = "12345678"
 
 
+def too_few_options(question: Question, parameters: tuple[object, ...]) -> str | None:
+    """'this question has only 4 options, a to d' for a choice key past the last option."""
+    index = parameters[0] if parameters else None
+    count = len(question.options)
+    if isinstance(index, int) and index >= count:
+        last = OPTION_LETTERS[count - 1].lower()
+        return f"this question has only {count} options, a to {last} (or 1 to {count})"
+    return None
+
+
 def choice_bindings(scope: str) -> list[Binding]:
     """a-h and 1-8 choose option 1..8; only the first shows in the footer, as 'a-h'.
 
@@ -222,7 +232,7 @@ def choice_bindings(scope: str) -> list[Binding]:
 
 class LinkedSimulations:
     """For screens that show a question in an OptionsView: `s` opens the simulation behind the
-    option under the cursor, else the question's first link."""
+    option under the cursor; on an option without one it says so and offers the question's own."""
 
     @property
     def question(self) -> Question:
@@ -230,17 +240,47 @@ class LinkedSimulations:
         raise NotImplementedError
 
     def sim_link(self) -> SimLink | None:
-        """The simulation of the option under the cursor, else the question's first."""
-        option = self.question.option(self.query_one(OptionsView).cursor_id)  # type: ignore[attr-defined]
-        if option.sim is not None:
-            return option.sim
-        links = self.question.all_sim_links()
-        return links[0] if links else None
+        """The simulation of the option under the cursor, if it has one."""
+        return self.question.option(self.query_one(OptionsView).cursor_id).sim  # type: ignore[attr-defined]
+
+    def linked_elsewhere(self) -> list[tuple[SimLink, str]]:
+        """Every simulation the question links, each with where it comes from ('option A', 'trap',
+        or '' for the question's own), letters as shown."""
+        question = self.question
+        shown = self.query_one(OptionsView).shown  # type: ignore[attr-defined]
+        sources: dict[int, str] = {}
+        for option_id, option in zip(question.option_ids, question.options, strict=True):
+            if option.sim is not None:
+                sources.setdefault(id(option.sim), f"option {shown.letter(option_id)}")
+        for trap in question.traps:
+            if trap.sim is not None:
+                sources.setdefault(id(trap.sim), "a trap")
+        return [(link, sources.get(id(link), "")) for link in question.all_sim_links()]
 
     def action_simulate(self) -> None:
-        """Open the simulation behind the option under the cursor."""
+        """Open the simulation behind the option under the cursor, or offer the question's own."""
+        from ..dialogs.sim_links import SimLinksDialog
+
         link = self.sim_link()
-        if link is None:
-            self.notify("This question links no simulation.", severity="warning", markup=False)  # type: ignore[attr-defined]
+        if link is not None:
+            self.app.open_simulation(link)  # type: ignore[attr-defined]
             return
-        self.app.open_simulation(link)  # type: ignore[attr-defined]
+        options = self.query_one(OptionsView)  # type: ignore[attr-defined]
+        letter = options.shown.letter(options.cursor_id)
+        links = self.linked_elsewhere()
+        if not links:
+            self.notify(  # type: ignore[attr-defined]
+                f"Option {letter} has no simulation, and this question links none.", markup=False
+            )
+            return
+
+        def picked(chosen: SimLink | None) -> None:
+            if chosen is not None:
+                self.app.open_simulation(chosen)  # type: ignore[attr-defined]
+
+        count = len(links)
+        message = (
+            f"Option {letter} has no simulation of its own. The question links"
+            f" {'this one' if count == 1 else f'these {count}'}:"
+        )
+        self.app.push_screen(SimLinksDialog(message, links), picked)  # type: ignore[attr-defined]

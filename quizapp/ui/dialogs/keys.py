@@ -1,0 +1,518 @@
+"""The key guide (`?`): what each key does on the screen underneath, in plain words; and the rule that
+a key which does nothing right now says why.
+
+The rows come from the bindings live on that screen (the focused widget's, the screen's and the app's,
+nearest first, as Textual looks them up), so a key added, removed or remapped shows up here by itself;
+this module only adds the words, keyed by binding id (or ``Class.action`` for Textual's own widgets,
+whose bindings have no id) under the screen's class name. A binding of ours with no words falls back
+to its footer description; a test checks that every screen's own bindings have words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from textual import events
+from textual.actions import parse
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+@dataclass(frozen=True)
+class Guide:
+    """The words for one screen: its name, what it is for, and what each of its keys does there."""
+
+    title: str
+    intro: str
+    keys: Mapping[str, str] = field(default_factory=dict)
+
+
+MOVE_OPTIONS = "move the cursor between the options"
+CHOOSE = (
+    "choose an option by its letter or its number (c or 3 is the third); on a 'choose N' question"
+    " each press ticks or unticks, and a tick past N is refused"
+)
+SIMULATION = (
+    "open the simulation of the option under the cursor; when that option has none, say so and offer"
+    " the question's own simulations"
+)
+
+COMMON: dict[str, str] = {
+    "app.quit": "quit quizapp (every answer is already saved)",
+    "app.keys": "this key guide (? or esc closes it)",
+    "dialog.keys": "this key guide (? or esc closes it)",
+    "QuizApp.command_palette": "the command palette: every mode, the themes and this guide, by name",
+    "QuizApp.quit": "quit at once, whatever is open",
+    "options.up": MOVE_OPTIONS,
+    "options.down": MOVE_OPTIONS,
+    "options.first": "the first option",
+    "options.last": "the last option",
+    "options.toggle": "choose (or un-choose) the option under the cursor",
+}
+"""Words for keys that mean the same on every screen they are live on."""
+
+GUIDES: dict[str, Guide] = {
+    "HomeScreen": Guide(
+        "Home",
+        "Pick what to do: study (every question, the highlighted domain with Enter, one tag, or the"
+        " ones you got wrong), take a timed practice exam, look at your history, or browse the"
+        " simulations.",
+        {
+            "DataTable.select_cursor": "study the highlighted domain (or, on 'All domains', every question)",
+            "DataTable.cursor_up": "move between the domains",
+            "DataTable.cursor_down": "move between the domains",
+            "home.study": "study every question (within the tag filter, if one is set), with feedback after each",
+            "home.exam": "a timed practice exam: a start page says how many questions and minutes first",
+            "home.missed": "study only the questions whose latest answer was wrong",
+            "home.tag": "pick a tag: study it now, and keep it as the filter of the domain rows",
+            "home.history": "your past exams and study totals",
+            "home.simulations": "browse every simulation and run any of them",
+            "home.resume": "resume the unfinished exam where you left it",
+            "home.discard": "discard the unfinished exam (asks first; history keeps it as discarded)",
+            "home.skipped": "the bank files that were skipped, and why",
+        },
+    ),
+    "QuestionScreen": Guide(
+        "Study question",
+        "Choose, then press Enter: the same screen turns into the feedback, with every option's why."
+        " Every answer is saved the moment you submit it.",
+        {
+            "question.choose": CHOOSE,
+            "question.submit": "submit your choice, and nothing else: it never changes the choice",
+            "question.next": "after the feedback: the next question (after the last one, the summary)",
+            "question.simulate": "after the feedback: " + SIMULATION,
+            "question.leave": "back home (every answer so far is saved)",
+        },
+    ),
+    "ExamScreen": Guide(
+        "Practice exam",
+        "No feedback until you submit. Answers can change until then and each is saved at once."
+        " The clock runs while the grid or the review list is open.",
+        {
+            "exam.choose": CHOOSE,
+            "exam.enter": "give this answer and go to the next question (after the last one: the review"
+            " before submitting)",
+            "exam.next": "skip to the next question without answering",
+            "exam.previous": "the previous question",
+            "exam.mark": "mark (or unmark) this question for review: ⚑ in the grid and the review list",
+            "exam.grid": "the grid of every question: answered, unanswered, marked; Enter jumps to one",
+            "exam.grid-always": "the grid, also on a question with a 7th option (where g chooses G)",
+            "exam.submit": "review every question, then submit (asks when some are unanswered or marked)",
+            "exam.leave": "pause the exam and go home (asks first; the clock stops; r on home resumes it)",
+            "options.toggle": "choose (or un-choose) the option under the cursor",
+        },
+    ),
+    "ExamStartScreen": Guide(
+        "Exam start page",
+        "Nothing is stored and no clock runs until you start.",
+        {
+            "exam-start.start": "start the exam: the clock starts now",
+            "exam-start.cancel": "back, with nothing stored",
+        },
+    ),
+    "SubmitReviewScreen": Guide(
+        "Review before submitting",
+        "Every question with its state. The exam's clock keeps running.",
+        {
+            "OptionList.select": "go back to the exam, on the highlighted question",
+            "OptionList.cursor_up": "move between the questions",
+            "OptionList.cursor_down": "move between the questions",
+            "exam-submit.submit": "submit the exam (asks first when some are unanswered, incomplete or marked)",
+            "exam-submit.back": "back to the exam, on the question you were on",
+        },
+    ),
+    "ExamResultsScreen": Guide(
+        "Exam results",
+        "Your score, each domain, and every question to review with its answer and explanation.",
+        {
+            "DataTable.select_cursor": "review the highlighted question: your answer, the answer and why",
+            "DataTable.cursor_up": "move between the questions",
+            "DataTable.cursor_down": "move between the questions",
+            "results.all": "list every question",
+            "results.wrong": "list only the questions that did not earn full marks",
+            "results.marked": "list only the questions you marked for review",
+            "results.retake": "study the questions you got wrong, with feedback after each",
+            "results.home": "back (the exam is saved; history reopens it)",
+        },
+    ),
+    "ExamReviewScreen": Guide(
+        "Exam question review",
+        "One question of a submitted exam: your answer, the answer, every option's why.",
+        {
+            "review.next": "the next question of the list you opened it from",
+            "review.previous": "the previous question of that list",
+            "review.simulate": SIMULATION,
+            "review.back": "back to the results",
+        },
+    ),
+    "HistoryScreen": Guide(
+        "History",
+        "Your study totals and every exam you started, newest first.",
+        {
+            "DataTable.select_cursor": "reopen the highlighted exam's results and review (or resume it, when"
+            " it is unfinished)",
+            "DataTable.cursor_up": "move between the exams",
+            "DataTable.cursor_down": "move between the exams",
+            "history.exam": "take a practice exam",
+            "history.back": "back home",
+        },
+    ),
+    "QuestionGridDialog": Guide(
+        "Exam question grid",
+        "Every question of the exam at a glance. The clock keeps running.",
+        {
+            "grid.left": "move between the questions",
+            "grid.right": "move between the questions",
+            "grid.up": "move between the questions",
+            "grid.down": "move between the questions",
+            "grid.first": "the first question",
+            "grid.last": "the last question",
+            "grid.pick": "go to the question under the cursor",
+            "exam-grid.close": "back to the question you were on",
+            "exam-grid.submit": "says where submitting is: esc, then s",
+        },
+    ),
+    "ConfirmDialog": Guide(
+        "A question",
+        "Answer with a key or a button.",
+        {
+            "confirm.yes": "yes: the first button",
+            "confirm.no": "no: the second button",
+            "Button.press": "the highlighted button",
+            "Screen.focus_next": "move between the buttons",
+            "Screen.focus_previous": "move between the buttons",
+        },
+    ),
+    "OpenExamDialog": Guide(
+        "An exam is still open",
+        "A new exam was asked for while one is unfinished.",
+        {
+            "open-exam.resume": "resume the unfinished exam",
+            "open-exam.new": "discard it (history keeps it as discarded) and start a new one",
+            "open-exam.cancel": "do neither",
+            "Button.press": "the highlighted button",
+            "Screen.focus_next": "move between the buttons",
+            "Screen.focus_previous": "move between the buttons",
+        },
+    ),
+    "SkippedDialog": Guide(
+        "Skipped files",
+        "Files with any problem are skipped whole; fix them and start quizapp again.",
+        {
+            "skipped.close": "close",
+            "skipped.scroll": "scroll the list",
+            "VerticalScroll.scroll_up": "scroll the list",
+            "VerticalScroll.scroll_down": "scroll the list",
+            "VerticalScroll.page_up": "scroll a page",
+            "VerticalScroll.page_down": "scroll a page",
+        },
+    ),
+    "SummaryDialog": Guide(
+        "Session complete",
+        "The study session is over.",
+        {
+            "summary.close": "back home",
+            "summary.retake": "study the questions you got wrong again",
+            "Button.press": "the highlighted button",
+        },
+    ),
+    "TagDialog": Guide(
+        "Study by tag",
+        "The tag you pick is studied now and stays the filter of the home screen's rows.",
+        {
+            "OptionList.select": "study the highlighted tag (or, on 'Any tag', drop the filter)",
+            "OptionList.cursor_up": "move between the tags",
+            "OptionList.cursor_down": "move between the tags",
+            "tags.cancel": "close, with the filter unchanged",
+        },
+    ),
+    "SimLinksDialog": Guide(
+        "Simulations of the question",
+        "The option under the cursor has no simulation; these are the question's own.",
+        {
+            "OptionList.select": "open the highlighted simulation",
+            "OptionList.cursor_up": "move between the simulations",
+            "OptionList.cursor_down": "move between the simulations",
+            "sim-links.cancel": "close, back to the question",
+        },
+    ),
+    "SimulationScreen": Guide(
+        "Simulation",
+        "A claim, checked live: edit the parameters, run, and watch the verdict. Letters are keys"
+        " again after esc leaves the form.",
+        {
+            "simulation.stop": "stop the run (the previous result comes back)",
+            "simulation.leave_form": "leave the parameter form, so letters are keys again",
+            "simulation.back": "back to where the simulation was opened",
+            "simulation.run": "run with the form's values (refused while a value is invalid)",
+            "simulation.defaults": "put the starting setting back in the form (the question's, or the"
+            " defaults); r runs it",
+            "simulation.counter": "try to break it: load a setting where the claim must fail, and run it",
+            "simulation.edit": "edit the parameters (the first field takes the focus)",
+            "simulation.measured": "show the measured numbers and what they prove",
+            "simulation.params": "show the parameter form",
+        },
+    ),
+    "SimBrowserScreen": Guide(
+        "Simulations",
+        "Every simulation in quizapp; each runs at its defaults.",
+        {
+            "sim_browser.back": "back home",
+            "sim_browser.open": "open the highlighted simulation",
+            "sim_browser.down": "move between the simulations",
+            "sim_browser.up": "move between the simulations",
+            "sim_browser.filter": "filter the list by words in the id, title or claim",
+        },
+    ),
+}
+"""Each screen's words, by the screen's class name."""
+
+KEY_NAMES = {
+    "escape": "esc",
+    "enter": "Enter",
+    "space": "Space",
+    "tab": "Tab",
+    "shift+tab": "shift+Tab",
+    "up": "↑",
+    "down": "↓",
+    "left": "←",
+    "right": "→",
+    "home": "Home",
+    "end": "End",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "question_mark": "?",
+    "slash": "/",
+}
+
+
+def key_name(key: str) -> str:
+    """How a key is written in the guide: 'esc', 'Enter', '↑', '?', 'ctrl+g'."""
+    return KEY_NAMES.get(key, key)
+
+
+ARROWS = ("←", "→", "↑", "↓")
+
+
+def key_label(keys: list[str]) -> str:
+    """The keys of one row: arrows, then named keys (esc, Enter), then single characters (letters
+    and digits sorted, a run of four or more shortened: 'a-h 1-8'), then combinations (ctrl+s)."""
+    names = list(dict.fromkeys(key_name(k) for k in keys))
+    arrows = [n for n in names if n in ARROWS]
+    singles = [n for n in names if len(n) == 1 and n not in ARROWS]
+    combos = [n for n in names if "+" in n]
+    named = [n for n in names if n not in arrows and n not in singles and n not in combos]
+    letters = sorted(c for c in singles if c.isalnum() and not c.isdigit())
+    digits = sorted(c for c in singles if c.isdigit())
+    others = [c for c in singles if c not in letters and c not in digits]
+    return " ".join([*arrows, *named, *runs(letters), *runs(digits), *others, *combos])
+
+
+def runs(chars: list[str]) -> list[str]:
+    """Sorted single characters with each run of four or more consecutive ones as 'a-h'."""
+    out: list[str] = []
+    start = 0
+    for end in range(1, len(chars) + 1):
+        if end == len(chars) or ord(chars[end]) != ord(chars[end - 1]) + 1:
+            group = chars[start:end]
+            out += [f"{group[0]}-{group[-1]}"] if len(group) >= 4 else group
+            start = end
+    return out
+
+
+@dataclass
+class Row:
+    """One line of the guide: its keys, what they do, and whether they act right now."""
+
+    keys: list[str]
+    words: str
+    enabled: bool
+    rank: int
+
+
+KEYS_BINDING = Binding(
+    "question_mark", "app.toggle_keys", "Keys", key_display="?", show=False, id="dialog.keys"
+)
+"""For dialogs: Textual stops the app's bindings at a modal screen, so each dialog binds ? itself."""
+
+
+def binding_nodes(screen: Screen[object]) -> list[DOMNode]:
+    """The nodes whose bindings are live on ``screen``, nearest first: the focused widget and its
+    containers, the screen, and the app unless the screen is a dialog (as Textual's modal binding
+    chain has them)."""
+    nodes: list[DOMNode] = []
+    node: DOMNode | None = screen.focused
+    while node is not None and node is not screen:
+        nodes.append(node)
+        node = node.parent
+    return [*nodes, screen] if screen.is_modal else [*nodes, screen, screen.app]
+
+
+def node_bindings(node: DOMNode) -> Mapping[str, list[Binding]]:
+    """The node's bindings by key, remapped by the app's keymap (Textual keeps them in ``_bindings``)."""
+    return node._bindings.key_to_bindings
+
+
+def declared(node: DOMNode) -> list[tuple[str, Binding]]:
+    """The node's (key, binding) pairs in the order its BINDINGS declare them (Textual keeps them by
+    key, so the 7th option's g would otherwise put the grid before Enter)."""
+    ids = [b.id for b in Binding.make_bindings(getattr(type(node), "BINDINGS", [])) if b.id]
+    pairs = [(key, b) for key, bindings in node_bindings(node).items() for b in bindings]
+    return sorted(pairs, key=lambda pair: ids.index(pair[1].id) if pair[1].id in ids else len(ids))
+
+
+def action_enabled(node: DOMNode, action: str) -> bool:
+    """Whether the binding's action would run now (its node's check_action)."""
+    destination, name, params = parse(action)
+    return True if destination else bool(node.check_action(name, params))
+
+
+def words_for(node: DOMNode, binding: Binding, words: Mapping[str, str]) -> str | None:
+    """What a binding does on this screen: by its id (a choice key's id names all eight), else by
+    ``Class.action`` for Textual's widgets; ours without words fall back to their footer description."""
+    if binding.id:
+        scope, _, name = binding.id.partition(".")
+        if name.startswith("choose-"):
+            name = "choose"
+        said = words.get(f"{scope}.{name}")
+        if said is not None:
+            return said
+    action = parse(binding.action)[1]
+    for cls in type(node).__mro__:
+        said = words.get(f"{cls.__name__}.{action}")
+        if said is not None:
+            return said
+    return binding.description if binding.id else None
+
+
+def guide_for(screen: Screen[object]) -> Guide:
+    """The screen's words, or a plain default for a screen the guide does not know."""
+    return GUIDES.get(type(screen).__name__, Guide(type(screen).__name__, ""))
+
+
+def guide_rows(screen: Screen[object]) -> list[Row]:
+    """Every key live on ``screen`` that does something worth saying, with its words; keys that mean
+    the same are one row. A key bound nearer the focus hides the same key further out, as in Textual.
+    The screen's own keys come first, then the focused widget's, then the app's (ours before
+    Textual's)."""
+    words = {**COMMON, **guide_for(screen).keys}
+    nodes = binding_nodes(screen)
+    rows: dict[str, Row] = {}
+    claimed: set[str] = set()
+    for node in nodes:
+        here: set[str] = set()
+        for key, binding in declared(node):
+            if key in claimed:
+                continue
+            here.add(key)
+            said = words_for(node, binding, words)
+            if said is None:
+                continue
+            rank = 0 if node is screen else 1 if node is not screen.app else 2 if binding.id else 3
+            row = rows.setdefault(said, Row([], said, False, rank))
+            row.keys.append(key)
+            row.enabled = row.enabled or action_enabled(node, binding.action)
+        claimed |= here
+    return sorted(rows.values(), key=lambda row: row.rank)
+
+
+def sentence(clause: str) -> str:
+    """'no file was skipped' -> 'No file was skipped.' (reasons are clauses, to fit 'Not now: …')."""
+    clause = clause.strip()
+    if not clause:
+        return clause
+    return clause[0].upper() + clause[1:] + ("" if clause.endswith((".", "?", "!")) else ".")
+
+
+def disabled_reason(screen: Screen[object], key: str) -> str | None:
+    """Why ``key`` does nothing on ``screen`` right now (its binding is disabled and the screen says
+    why), or None when the key acts or the screen has nothing to say."""
+    active = screen.active_bindings.get(key)
+    if active is not None and active.enabled:
+        return None
+    why_not = getattr(screen, "why_not", None)
+    if why_not is None:
+        return None
+    for binding in node_bindings(screen).get(key, []):
+        _, action, parameters = parse(binding.action)
+        reason = why_not(action, parameters)
+        if reason:
+            return str(reason)
+    return None
+
+
+class SaysWhy:
+    """For screens: a key whose binding is disabled right now says why instead of doing nothing.
+
+    The screen answers ``why_not(action)``; the reason goes to ``say`` (a notification; dialogs show
+    it inside themselves instead). The key reaches the screen before Textual looks up its binding,
+    which then finds it disabled and does nothing more."""
+
+    def why_not(self, action: str, parameters: tuple[object, ...] = ()) -> str | None:
+        """Why ``action`` cannot run now, as a clause; None when it can or there is nothing to say."""
+        return None
+
+    def say(self, message: str) -> None:
+        """Tell the learner, as a sentence in a short notification."""
+        self.notify(sentence(message), markup=False, timeout=4)  # type: ignore[attr-defined]
+
+    def on_key(self, event: events.Key) -> None:
+        """A disabled key: say why."""
+        reason = disabled_reason(self, event.key)  # type: ignore[arg-type]
+        if reason:
+            self.say(reason)
+
+
+class KeyGuide(ModalScreen[None]):
+    """What each key does on the screen underneath; ? or esc closes it."""
+
+    BINDINGS = [Binding("escape,question_mark", "close", "Close", id="keys.close")]
+
+    def __init__(self, screen: Screen[object]) -> None:
+        super().__init__()
+        self.guide = guide_for(screen)
+        self.rows = guide_rows(screen)
+
+    def compose(self) -> ComposeResult:
+        """The screen's name, what it is for, and a row per key."""
+        with Vertical(id="keys-dialog", classes="dialog"):
+            yield Static(
+                Content.assemble(("Keys", "bold"), ("  ·  ", "dim"), (self.guide.title, "bold")),
+                classes="dialog-title",
+            )
+            with VerticalScroll(id="keys-list"):
+                if self.guide.intro:
+                    yield Static(Content(self.guide.intro), id="keys-intro")
+                yield from self._rows()
+            hint = Content.assemble(
+                ("?", "bold"), " or ", ("esc", "bold"), " closes · ↑↓ scroll · dim: does nothing right now"
+            )
+            yield Static(hint, id="keys-hint", classes="dim")
+
+    def _rows(self) -> Iterator[Horizontal]:
+        """One row per key: the keys in a column, the words beside them (hanging indent)."""
+        for row in self.rows:
+            yield Horizontal(
+                Static(Content.styled(key_label(row.keys), "bold"), classes="keys-key"),
+                Static(Content(row.words), classes="keys-words"),
+                classes="keys-row" if row.enabled else "keys-row -off",
+            )
+
+    def on_mount(self) -> None:
+        """Focus the list, so the arrows scroll it."""
+        self.query_one("#keys-list").focus()
+
+    def on_resize(self) -> None:
+        """The list takes what the dialog's 90% of the terminal leaves (6 lines go to the rest), so
+        the hint stays in view and the list scrolls at 80x24."""
+        rest = 6
+        self.query_one("#keys-list").styles.max_height = max(3, int(self.size.height * 0.9) - rest)
+
+    def action_close(self) -> None:
+        """Back to the screen."""
+        self.dismiss(None)
