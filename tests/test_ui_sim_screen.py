@@ -453,3 +453,14 @@ async def test_typed_text_in_the_notice_is_never_markup(app: QuizApp) -> None:
         screen.outcome.set_notice(differences="name [b]x[/b] → [red]y")
         await pilot.pause()
         assert "[b]x[/b] → [red]y" in notice_of(screen)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+async def test_no_y_tick_sits_on_the_x_axis_row(app: QuizApp, size: tuple[int, int]) -> None:
+    async with app.run_test(size=size) as pilot:
+        screen = await open_sim(app, pilot, "rnn-gradient-decay")  # log y over 20 decades
+        lines = str(screen.query_one(SimPlot).render()).splitlines()
+        [axis] = [line for line in lines if "└" in line]
+        assert not axis.split("└")[0].strip()  # nothing left of the corner: no label on the axis line
+        legend = screen.query_one(PlotLegend)
+        assert "bound" in text_of(legend) and legend.region.y >= screen.query_one(SimPlot).region.bottom
