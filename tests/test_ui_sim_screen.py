@@ -408,9 +408,13 @@ async def test_a_run_without_progress_shows_it_is_measuring(app: QuizApp, waitin
         bar = screen.query_one("#sim-progress")
         assert bar.total is None  # type: ignore[attr-defined]  # indeterminate: pulses, never '0%'
         assert text_of(screen.query_one("#sim-message")) == "measuring…"
+        panel = screen.query_one("#sim-plot-box")
+        assert screen.query_one(SimPlot).series[0].name == "quick"  # the previous curves stay up ...
+        assert panel.has_class("-previous")  # ... dimmed, until this run draws its own
         Waiting.release.set()
         await wait_for_workers(pilot)
         assert bar.total == 1.0 and bar.progress == 1.0  # type: ignore[attr-defined]
+        assert screen.query_one(SimPlot).series[0].name == "held" and not panel.has_class("-previous")
         assert "✗ claim does not hold" in verdict_of(screen)
 
 

@@ -192,6 +192,7 @@ class SimulationScreen(Screen[None]):
         self.progress_total = None  # pulses until the run reports progress
         self.progress = 0.0
         self.query_one(MeasuredList).show({})
+        self.query_one(SimPlotPanel).set_class(True, "-previous")  # until this run draws
         self.setting_text = self.settings.describe(values)
         self.outcome.show_running(self.setting_text)
         self.set_message("measuring…")
@@ -220,8 +221,12 @@ class SimulationScreen(Screen[None]):
         self.show_frame(event.frame)
 
     def show_frame(self, frame: Frame) -> None:
-        """Redraw the plot and progress from one (complete) frame."""
-        self.query_one(SimPlotPanel).draw(frame.series)
+        """Redraw the plot and progress from one (complete) frame. Until a run has curves of its own
+        (a timing run may have none until its end), the previous run's stay up, dimmed."""
+        panel = self.query_one(SimPlotPanel)
+        if frame.series or frame.verdict is not None:
+            panel.draw(frame.series)
+            panel.set_class(False, "-previous")
         if frame.progress > 0:
             self.progress_total = 1.0
         self.progress = max(0.0, min(1.0, frame.progress))
