@@ -27,6 +27,7 @@ from quizapp.ui.screens.home import HomeScreen
 from quizapp.ui.screens.question import QuestionScreen
 from quizapp.ui.screens.simulation import SimulationScreen
 from quizapp.ui.widgets.options import OptionsView
+from quizapp.ui.widgets.sim_tables import fmt
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ui_bank"
 SIZE = (100, 40)
@@ -213,7 +214,8 @@ async def test_study_flow_wrong_answer_feedback_store_and_simulation(data_dir: P
         assert form.query_one("#param-steps").value == "30"  # the link's params over the defaults
         assert text_of(form.query_one("#label-steps")).startswith("steps*")  # changed from the default
         assert "question's setting: steps=30" in verdict
-        assert "norm_k1" in text_of(sim_screen.query_one("#sim-measured"))
+        measured = sim_screen.result.verdict.measured if sim_screen.result else {}
+        assert f": {fmt(measured['norm_k1'])}" in text_of(sim_screen.query_one("#sim-measured"))  # labelled
         assert sim_screen.progress == 1.0
         plot = sim_screen.query_one("#sim-plot")
         for _ in range(2):  # a log plot must survive being rendered twice (plotext re-logs stored data)

@@ -20,6 +20,7 @@ from quizapp.ui.screens.sim_browser import SimBrowserScreen
 from quizapp.ui.screens.simulation import SimulationScreen
 from quizapp.ui.widgets.param_form import NumberInput
 from quizapp.ui.widgets.sim_plot import SimPlot, axes_for
+from quizapp.ui.widgets.sim_tables import fmt
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ui_bank"
 SMALL = (80, 24)
@@ -117,12 +118,11 @@ async def test_browser_filter_open_break_it_and_reset(app: QuizApp) -> None:
         assert "counter setting: sigma=3, input_scale=0" in verdict
 
         runs = screen.run_number
-        await pilot.press("d")  # defaults back in the form, not run yet
+        await pilot.press("d")  # the defaults back in the form, and run
         assert form.query_one("#param-sigma", Input).value == "0.9"
         assert text_of(form.query_one("#label-sigma")).startswith("sigma  (0, 5]")
-        assert screen.run_number == runs
-        await pilot.press("r")
         await wait_for_workers(pilot)
+        assert screen.run_number == runs + 1
         assert "✓ claim holds  (defaults)" in verdict_of(screen)
 
         await pilot.press("escape")
@@ -186,8 +186,8 @@ async def test_out_of_range_value_is_marked_and_not_run(app: QuizApp) -> None:
         form = screen.form
         assert field.value == "99"
         assert field.has_class("-invalid")
-        hint = form.query_one("#label-sigma")
-        assert "✗ Input should be less than or equal to 5" in text_of(hint)
+        hint = form.query_one("#note-sigma")
+        assert text_of(hint).startswith("✗ must be ≤ 5\n")  # the reason, over the description
         assert form.query_one("#label-sigma").has_class("-invalid")
         assert not form.valid
         assert screen.query_one("#sim-run", Button).disabled
@@ -280,11 +280,20 @@ async def test_a_question_link_shows_its_label_and_resets_to_its_setting(app: Qu
         assert values["steps"] == 30 and values["sigma"] == 3.0 and values["input_scale"] == 0.0
         assert screen.result is not None and screen.result.params == values
         assert "✗ claim does not hold  (question's setting + counter: steps=30, sigma=3" in verdict_of(screen)
-        await pilot.press("d")
+        await pilot.press("d")  # the defaults, run
+        await wait_for_workers(pilot)
+        assert screen.form.query_one("#param-steps", Input).value == "50"
+        assert "✓ claim holds  (defaults)" in verdict_of(screen)
+        await pilot.press("s")  # the question's setting, run
+        await wait_for_workers(pilot)
         assert screen.form.query_one("#param-steps", Input).value == "30"
+        assert "✓ claim holds  (question's setting: steps=30)" in verdict_of(screen)
         await pilot.press("m")  # the measured numbers and what they prove
         assert screen.query_one("#sim-tabs").active == "tab-measured"
-        assert "norm_k1" in text_of(screen.query_one("#sim-measured"))
+        assert screen.result is not None
+        assert f": {fmt(screen.result.verdict.measured['norm_k1'])}" in text_of(
+            screen.query_one("#sim-measured")
+        )
         assert "What this proves" in "\n".join(text_of(w) for w in screen.query(".heading"))
         await pilot.press("e")  # edit: back to the form, focus in its first field
         assert screen.query_one("#sim-tabs").active == "tab-params"
@@ -293,8 +302,8 @@ async def test_a_question_link_shows_its_label_and_resets_to_its_setting(app: Qu
 
 def test_a_link_the_model_refuses_is_shown_not_run() -> None:
     screen = SimulationScreen(sims.get("rnn-gradient-decay"), {"steps": 9999})
-    assert screen.link_error is not None
-    assert screen.start_values["steps"] == 9999
+    assert screen.settings.link_error is not None
+    assert screen.settings.start["steps"] == 9999
 
 
 # -- the plot --------------------------------------------------------------------------------------
@@ -417,17 +426,19 @@ async def test_escape_stops_a_run_and_keeps_the_previous_result(app: QuizApp, sl
         assert screen.result is finished
         assert screen.query_one(SimPlot).series[0].name == "finished"  # ... with its plot ...
         assert "steps" in text_of(screen.query_one("#sim-measured"))  # ... and its numbers
-        assert "previous result (defaults) is back" in text_of(screen.query_one("#sim-message"))
+        assert "previous run" in verdict_of(screen).splitlines()[0]  # ... marked as such
+        message = text_of(screen.query_one("#sim-message"))
+        assert message == "stopped: the previous run's result is back"
         await pilot.press("escape")
         assert app.screen is not screen
 
 
 def test_the_counter_from_a_link_keeps_the_links_params() -> None:
     screen = SimulationScreen(sims.get("kv-cache-sizing"), {"model": "llama-3-8b", "tokens": 4096})
-    assert screen.counter_over_link
-    assert screen.counter_values["model"] == "llama-3-8b" and screen.counter_values["tokens"] == 4096
-    assert screen.counter_values["check"] == "flops"
-    assert screen.setting_of(screen.counter_values) == "question's setting + counter"
+    assert screen.settings.counter_over_link
+    assert screen.settings.counter["model"] == "llama-3-8b" and screen.settings.counter["tokens"] == 4096
+    assert screen.settings.counter["check"] == "flops"
+    assert screen.settings.name_of(screen.settings.counter) == "question's setting + counter"
     plain = SimulationScreen(sims.get("kv-cache-sizing"))  # from the browser: the counter over the defaults
-    assert not plain.counter_over_link and plain.counter_values["model"] == "llama-2-70b"
-    assert plain.setting_of(plain.counter_values) == "counter setting"
+    assert not plain.settings.counter_over_link and plain.settings.counter["model"] == "llama-2-70b"
+    assert plain.settings.name_of(plain.settings.counter) == "counter setting"

@@ -12,12 +12,15 @@ from textual.widgets.option_list import Option
 
 import sims
 
+from ...text import plain
 from ..widgets.prose import literal
 
 
 def matches(simulation: sims.Simulation, query: str) -> bool:
-    """Whether every word of the query occurs (case-insensitively) in the id, title or claim."""
-    haystack = f"{simulation.id} {simulation.title} {simulation.claim}".lower()
+    """Whether every word of the query occurs (case-insensitively) in the id, title or claim, as
+    written or as shown (so that 'sqrt' and '√' both find a claim written with $\\sqrt{...}$)."""
+    written = f"{simulation.title} {simulation.claim}"
+    haystack = f"{simulation.id} {written} {plain(written)}".lower()
     return all(word in haystack for word in query.lower().split())
 
 
@@ -61,7 +64,7 @@ class SimBrowserScreen(Screen[None]):
         options = self.query_one("#browser-list", OptionList)
         options.clear_options()
         options.add_options(
-            Option(Content.assemble((sim.id.ljust(self.id_width), "bold"), (sim.title, "")), id=sim.id)
+            Option(Content.assemble((sim.id.ljust(self.id_width), "bold"), plain(sim.title)), id=sim.id)
             for sim in shown
         )
         count = f"{len(shown)} of {len(self.simulations)}" if query.strip() else f"{len(shown)}"
@@ -79,7 +82,9 @@ class SimBrowserScreen(Screen[None]):
             detail.update(literal(f"No simulation matches '{query.strip()}'.", "italic"))
             return
         sim = self.simulations[sim_id]
-        detail.update(Content.assemble((sim.title, "bold"), "\n", ("Claim: ", "bold"), sim.claim))
+        detail.update(
+            Content.assemble((plain(sim.title), "bold"), "\n", ("Claim: ", "bold"), plain(sim.claim))
+        )
 
     @property
     def highlighted(self) -> str | None:

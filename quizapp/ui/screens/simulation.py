@@ -1,98 +1,62 @@
 """The simulation screen: a claim, a form of its parameters, a live plot, progress, and the verdict.
 
 Opened from a question (the link's parameters over the defaults, and its label in the title line) or
-from the simulation browser (the defaults). The learner edits the parameters and runs them (r),
-resets them (d), or loads the counter setting and runs it (c) to watch the verdict flip; from a
-question's link, c keeps the link's parameters and applies the counter's overrides on top. Esc stops
-a run and puts the previous result back on screen.
+from the simulation browser (the defaults). The learner edits the parameters and runs them (r), loads
+the defaults and runs them (d), loads the question's setting and runs it (s, only when the screen came
+from a question that sets parameters), or loads the counter setting and runs it (c) to watch the
+verdict flip; from a question's link, c keeps the link's parameters and applies the counter's
+overrides on top. Esc stops a run and puts the previous result back on screen, marked as such.
 
-The run happens in a thread worker that only posts messages (frames, coalesced, and the end);
-one ``Worker.StateChanged`` handler turns a failure into an error panel on this screen.
+The screen never lets the verdict and the form disagree silently: while the form cannot run, a line
+beside the verdict says why; while the form differs from the setting the verdict was reached at, the
+verdict is dimmed and marked stale, with what differs (see :mod:`..widgets.sim_outcome`).
+
+The run happens in a thread worker that only posts messages (frames, coalesced, and the end, see
+:mod:`.sim_run`); one ``Worker.StateChanged`` handler turns a failure into an error panel.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, ProgressBar, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from sims import Cancelled, Frame, RunResult, Simulation, run_isolated, run_simulation
-from sims import ids as sims_ids
+from sims import Frame, RunResult, Simulation
 
+from ...text import plain
 from ..widgets.param_form import ParamForm
-from ..widgets.prose import literal
-from ..widgets.sim_plot import SimPlot
-from ..widgets.sim_tables import MeasuredList, fmt
-
-PROGRESS_STEP = 0.05
-"""A frame whose progress moved this far since the last one posted is posted even inside the interval,
-so a run that yields rarely never leaves the bar behind (at most 20 such posts a run)."""
-FRAME_INTERVAL_S = 1 / 8
-"""At most this often a running simulation posts a frame; the final one comes with the verdict.
-Each frame redraws the plot in the app's thread, which holds the GIL the run needs: at 30 frames a
-second the redraws made a run several times slower than headless (prenorm-gradient-flow: 0.7 s
-headless, 5 to 13 s on the screen, on a busy 2-core machine) and skewed the timing claims."""
-
-FORM_KEYS = {"run", "defaults", "counter", "edit", "show_params", "show_measured"}
-"""Actions on letter keys. They work while a number is being typed: the form's number inputs let
-every key but a number's characters bubble up to these bindings, in order after the digits before
-them (an input for free text takes every key, and Textual drops these bindings while it has the
-focus)."""
+from ..widgets.prose import literal, paragraphs
+from ..widgets.sim_header import SimHeader
+from ..widgets.sim_outcome import SimOutcome
+from ..widgets.sim_plot import SimPlotPanel
+from ..widgets.sim_tables import MeasuredList
+from .sim_keys import BINDINGS, FORM_KEYS, WIDE
+from .sim_run import FrameArrived, RunFinished, run_posting
+from .sim_settings import Settings, differences
 
 
 class SimulationScreen(Screen[None]):
     """Runs one simulation live from a form of its parameters; `c` shows the verdict flip."""
 
-    BINDINGS = [
-        Binding("escape", "stop", "Stop", id="simulation.stop"),
-        Binding("escape", "leave_form", "Leave form", id="simulation.leave_form"),
-        Binding("escape", "back", "Back", id="simulation.back"),
-        Binding("r", "run", "Run", id="simulation.run"),
-        Binding("d", "defaults", "Defaults", tooltip="Reset to defaults", id="simulation.defaults"),
-        Binding("c", "counter", "Try to break it", id="simulation.counter"),
-        Binding("e", "edit", "Edit", id="simulation.edit"),
-        Binding("m", "show_measured", "Measured", id="simulation.measured"),
-        Binding("m", "show_params", "Params", id="simulation.params"),
-    ]
+    BINDINGS = BINDINGS
 
     AUTO_FOCUS = ""  # keys act on the screen until the learner chooses to edit (e, tab or a click)
 
     progress: reactive[float] = reactive(0.0)
     """Progress of the current run, 0..1 (the progress bar is bound to it)."""
+    progress_total: reactive[float | None] = reactive(1.0)
+    """1, or None while the run has reported no progress yet (the bar pulses: measuring, not stuck)."""
     running: reactive[bool] = reactive(False, init=False)
     """Whether a run is in flight."""
-
-    class FrameArrived(Message):
-        """A frame from the running simulation; a newer one replaces one not yet handled."""
-
-        def __init__(self, run: int, frame: Frame) -> None:
-            super().__init__()
-            self.run = run
-            self.frame = frame
-
-        def can_replace(self, message: Message) -> bool:
-            """A newer frame of the same run supersedes this one (each frame is complete)."""
-            return isinstance(message, SimulationScreen.FrameArrived) and message.run == self.run
-
-    class RunFinished(Message):
-        """The run reached its verdict."""
-
-        def __init__(self, run: int, result: RunResult) -> None:
-            super().__init__()
-            self.run = run
-            self.result = result
 
     def __init__(
         self,
@@ -106,48 +70,31 @@ class SimulationScreen(Screen[None]):
         browser) the screen opens at the defaults."""
         super().__init__()
         self.simulation = simulation
-        self.link_params = dict(params or {})
+        self.settings = Settings(simulation, params)
         self.label = label
         self.backend = backend
-        self.defaults = simulation.params().model_dump(mode="json")
-        self.link_error: ValidationError | None = None
-        try:
-            self.start_values = simulation.params(self.link_params).model_dump(mode="json")
-        except ValidationError as exc:  # a link the bank's checks let through: shown, never run
-            self.link_error = exc
-            self.start_values = {**self.defaults, **self.link_params}
-        self.counter_over_link = False
-        """Whether `c` applies the counter's overrides on top of the link's parameters (else the defaults)."""
-        self.counter_values = simulation.params(counter=True).model_dump(mode="json")
-        if self.link_params and self.link_error is None:
-            try:  # the link's setting, with the counter's overrides on top
-                values = {**self.link_params, **simulation.counter}
-                self.counter_values = simulation.params(values).model_dump(mode="json")
-                self.counter_over_link = True
-            except ValidationError:  # the two do not combine: the counter over the defaults
-                pass
-        self.setting = "defaults"
-        """Which parameters the current run uses, in words: defaults, question's setting, counter setting."""
-        self.setting_text = self.setting
-        """The setting with the values that differ from the defaults: 'your setting: steps=80'."""
-        self.shown_tab = "tab-params"
-        """The side panel's tab on show: the form, or the measured numbers."""
         self.run_number = 0
+        self.run_values: dict[str, Any] = {}
+        """The values of the run in flight (or of the last one started)."""
+        self.setting_text = "defaults"
+        """The setting of the run in flight, in words: 'your setting: steps=80'."""
         self.worker: Worker[RunResult | None] | None = None
         self.result: RunResult | None = None
+        """The result on show."""
         self.shown: tuple[RunResult, str] | None = None
         """The last finished run and its setting text: what Esc puts back when it stops a newer run."""
+        self.shown_tab = "tab-params"
+        """The side panel's tab on show: the form, or the measured numbers."""
+
+    # -- building ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         """Title, claim, plot beside the form and the measurements, progress, verdict."""
         sim = self.simulation
-        title = [("Simulation  ", "dim"), (sim.title, "bold")]
-        if self.label:
-            title += [("  ·  ", "dim"), (self.label, "italic")]
-        yield Static(Content.assemble(*title), id="sim-title", classes="title-bar")
-        yield Static(Content.assemble(("Claim: ", "bold"), sim.claim), id="sim-claim")
+        yield SimHeader(sim.title, self.label, id="sim-title")
+        yield Static(Content.assemble(("Claim: ", "bold"), plain(sim.claim)), id="sim-claim")
         with Horizontal(id="sim-main"):
-            yield SimPlot(sim.plot, id="sim-plot")
+            yield SimPlotPanel(sim.plot, id="sim-plot-box")
             with Vertical(id="sim-side"):
                 with Horizontal(id="sim-buttons"):
                     yield Button("Run", id="sim-run", variant="primary", compact=True)
@@ -155,35 +102,46 @@ class SimulationScreen(Screen[None]):
                     yield Button("Try to break it", id="sim-counter", variant="warning", compact=True)
                 with TabbedContent(id="sim-tabs"):
                     with TabPane("Parameters", id="tab-params"):
-                        yield ParamForm(sim.Params, self.start_values, id="sim-form")
+                        yield ParamForm(sim.Params, self.settings.start, id="sim-form")
                     with TabPane("Measured", id="tab-measured"), VerticalScroll(id="sim-measured-pane"):
                         yield MeasuredList(id="sim-measured")
                         if sim.explains:
                             yield Static(literal("What this proves"), classes="heading")
-                            yield Static(literal(sim.explains), id="sim-explains")
+                            yield Static(literal(paragraphs(sim.explains)), id="sim-explains")
         with Horizontal(id="sim-status"):
             yield ProgressBar(total=1.0, show_eta=False, id="sim-progress").data_bind(
-                progress=SimulationScreen.progress
+                progress=SimulationScreen.progress, total=SimulationScreen.progress_total
             )
             yield Static(id="sim-message")
-        with Vertical(id="sim-outcome"):
-            yield Static(id="sim-verdict")
-            yield Static(id="sim-error")
-        yield Footer()
+        yield SimOutcome(id="sim-outcome")
+        yield Footer(compact=True)
 
     @property
     def form(self) -> ParamForm:
         """The parameter form."""
         return self.query_one("#sim-form", ParamForm)
 
+    @property
+    def outcome(self) -> SimOutcome:
+        """The notice, verdict and error panel."""
+        return self.query_one(SimOutcome)
+
     def on_mount(self) -> None:
         """Run at once with the starting setting (the link's, or the defaults)."""
         self.form.check()
         self.update_run_button()
-        if self.link_error is not None:
-            self.show_error(self.link_error, "The question's setting is refused")
+        for button, key in (("#sim-run", "r"), ("#sim-defaults", "d"), ("#sim-counter", "c")):
+            binding = next(b for b in self.BINDINGS if isinstance(b, Binding) and b.key == key)
+            self.query_one(button).tooltip = f"{binding.tooltip} ({key})"
+        if self.settings.link_error is not None:
+            self.show_error(self.settings.link_error, "The question's setting is refused")
             return
         self.start_run()
+
+    def on_resize(self) -> None:
+        """The footer offers the command palette only where it has room for it beside every key."""
+        for footer in self.query(Footer):
+            footer.show_command_palette = self.size.width >= WIDE
 
     def watch_running(self) -> None:
         """Escape stops a run, or goes back when none is running: update the footer."""
@@ -202,6 +160,8 @@ class SimulationScreen(Screen[None]):
         if action == "run":
             forms = self.query(ParamForm)  # none yet while the screen is being built
             return True if not forms or forms.first().valid else None  # None: shown disabled
+        if action == "question_setting":
+            return self.settings.has_question_setting
         if action in ("show_measured", "show_params"):
             showing = "tab-measured" if action == "show_measured" else "tab-params"
             return self.query_one(TabbedContent).active != showing
@@ -219,75 +179,39 @@ class SimulationScreen(Screen[None]):
 
     # -- running -----------------------------------------------------------------------------------
 
-    def setting_of(self, values: Mapping[str, Any]) -> str:
-        """Name a set of values: the question's setting, the defaults, the counter setting, or yours."""
-        if self.link_params and dict(values) == self.start_values:
-            return "question's setting"
-        if dict(values) == self.defaults:
-            return "defaults"
-        if dict(values) == self.counter_values:
-            return "question's setting + counter" if self.counter_over_link else "counter setting"
-        return "your setting"
-
-    def changes(self, values: Mapping[str, Any]) -> str:
-        """The values that differ from the defaults, as 'steps=80, sigma=3'."""
-        return ", ".join(f"{k}={fmt(v)}" for k, v in values.items() if self.defaults.get(k) != v)
-
     def start_run(self) -> None:
         """Start a run with the form's values (nothing happens while the form refuses them)."""
         if self.form.check() is None:
             self.update_run_button()
+            self.refresh_notice()
             return
         values = self.form.values()
         self.run_number += 1
+        self.run_values = values
         self.result = None
+        self.progress_total = None  # pulses until the run reports progress
         self.progress = 0.0
-        self.query_one("#sim-error", Static).update("")
-        self.query_one("#sim-error").display = False
         self.query_one(MeasuredList).show({})
-        self.setting = self.setting_of(values)
-        changed = self.changes(values)
-        self.setting_text = f"{self.setting}: {changed}" if changed else self.setting
-        self.query_one("#sim-verdict", Static).update(
-            Content.assemble(("running…", "dim"), (f"  ({self.setting_text})", "dim"))
-        )
-        self.query_one("#sim-verdict").set_classes("")
-        self.set_message("starting")
+        self.query_one(SimPlotPanel).set_class(True, "-previous")  # until this run draws
+        self.setting_text = self.settings.describe(values)
+        self.outcome.show_running(self.setting_text)
+        self.set_message("measuring…")
         self.running = True
+        self.refresh_notice()
         self.worker = self.run_in_thread(self.run_number, values)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sim", description="run a simulation")
     def run_in_thread(self, number: int, values: dict[str, Any]) -> RunResult | None:
         """The run itself; it only posts messages and stops between frames once cancelled."""
         worker = get_current_worker()
-        last_post, last_progress = 0.0, -1.0
-
-        def on_frame(frame: Frame) -> None:
-            """Post a frame every FRAME_INTERVAL_S, or sooner when its progress moved PROGRESS_STEP."""
-            # Coalesce at the source too: a fast simulation must not flood the app's message queue.
-            nonlocal last_post, last_progress
-            now = time.monotonic()
-            if now - last_post >= FRAME_INTERVAL_S or frame.progress - last_progress >= PROGRESS_STEP:
-                last_post, last_progress = now, frame.progress
-                self.post_message(self.FrameArrived(number, frame))
-
-        try:
-            # A timing claim gets a process of its own: in this thread it would share the
-            # interpreter lock with the interface and measure the interference.
-            run = (
-                run_isolated if self.simulation.timed and self.simulation.id in sims_ids() else run_simulation
-            )
-            result = run(
-                self.simulation,
-                values,
-                backend=self.backend,
-                on_frame=on_frame,
-                should_stop=lambda: worker.is_cancelled,
-            )
-        except Cancelled:
-            return None
-        self.post_message(self.RunFinished(number, result))
-        return result
+        return run_posting(
+            self.simulation,
+            values,
+            number=number,
+            backend=self.backend,
+            post=self.post_message,
+            cancelled=lambda: worker.is_cancelled,
+        )
 
     @on(FrameArrived)
     def frame_arrived(self, event: FrameArrived) -> None:
@@ -297,37 +221,38 @@ class SimulationScreen(Screen[None]):
         self.show_frame(event.frame)
 
     def show_frame(self, frame: Frame) -> None:
-        """Redraw the plot and progress from one (complete) frame."""
-        self.query_one(SimPlot).draw(frame.series)
+        """Redraw the plot and progress from one (complete) frame. Until a run has curves of its own
+        (a timing run may have none until its end), the previous run's stay up, dimmed."""
+        panel = self.query_one(SimPlotPanel)
+        if frame.series or frame.verdict is not None:
+            panel.draw(frame.series)
+            panel.set_class(False, "-previous")
+        if frame.progress > 0:
+            self.progress_total = 1.0
         self.progress = max(0.0, min(1.0, frame.progress))
-        self.set_message(frame.message)
+        self.set_message(plain(frame.message))
 
     @on(RunFinished)
     def run_finished(self, event: RunFinished) -> None:
         """Show the verdict, with the setting it was reached at, and the numbers that decided it."""
-        if event.run != self.run_number:
+        if event.run != self.run_number or not self.running:  # a stale run, or one stopped meanwhile
             return
         result = event.result
-        self.result = result
         self.shown = (result, self.setting_text)
         self.show_result(result, self.setting_text)
-        self.set_message(f"done in {result.seconds:.2f} s on {result.backend}")
+        seconds = f"{result.seconds:.2f} s" if result.seconds >= 0.005 else "< 0.01 s"
+        self.set_message(f"done in {seconds} on {result.backend}")
         self.running = False
+        self.refresh_notice()
 
-    def show_result(self, result: RunResult, setting_text: str) -> None:
+    def show_result(self, result: RunResult, setting_text: str, *, previous: bool = False) -> None:
         """Plot, verdict with the setting it was reached at, and the numbers that decided it."""
+        self.result = result
         self.show_frame(result.last_frame)
+        self.progress_total = 1.0
         self.progress = 1.0
-        verdict = result.verdict
-        if verdict.holds:
-            mark = ("✓ claim holds", "bold $text-success")
-        else:
-            mark = ("✗ claim does not hold", "bold $text-error")
-        self.query_one("#sim-verdict", Static).update(
-            Content.assemble(mark, (f"  ({setting_text})", "dim"), "\n", verdict.summary)
-        )
-        self.query_one("#sim-verdict").set_classes("-holds" if verdict.holds else "-fails")
-        self.query_one(MeasuredList).show(verdict.measured)
+        self.outcome.show_verdict(result.verdict, setting_text, previous=previous)
+        self.query_one(MeasuredList).show(result.verdict.measured, self.simulation.quantities)
 
     @on(Worker.StateChanged)
     def worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -338,32 +263,47 @@ class SimulationScreen(Screen[None]):
             self.show_error(event.worker.error)
         elif event.state == WorkerState.CANCELLED:
             self.running = False
-            if self.shown is not None:  # the stopped run had not decided anything: show the last that did
+            if self.shown is not None:  # the stopped run decided nothing: show the last that did
                 result, setting_text = self.shown
-                self.result = result
-                self.show_result(result, setting_text)
-                self.set_message(f"stopped: the previous result ({setting_text}) is back; r runs the form")
+                self.show_result(result, setting_text, previous=True)
+                self.set_message("stopped: the previous run's result is back")
             else:
-                self.query_one("#sim-verdict", Static).update(Content.styled("stopped — no verdict", "dim"))
-                self.set_message("stopped: r runs again, Esc goes back")
+                self.progress_total = 1.0
+                self.outcome.show_nothing("stopped — no verdict")
+                self.set_message("stopped: r runs again, esc goes back")
+            self.refresh_notice()
         elif event.state == WorkerState.SUCCESS:
             self.running = False
 
     def show_error(self, error: BaseException | None, headline: str = "The simulation failed") -> None:
         """An error panel instead of a verdict; the app keeps running."""
         self.running = False
+        self.progress_total = 1.0
         text = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
-        panel = self.query_one("#sim-error", Static)
-        panel.update(Content.assemble((headline, "bold"), "\n", text))
-        panel.display = True
-        self.query_one("#sim-verdict", Static).update(Content.styled("no verdict", "dim"))
-        self.set_message("failed: r runs again, Esc goes back")
+        self.outcome.show_error(headline, text)
+        self.set_message("failed: r runs again, esc goes back")
+        self.refresh_notice()
 
     def set_message(self, message: str) -> None:
         """The status line beside the progress bar."""
         self.query_one("#sim-message", Static).update(literal(message))
 
-    # -- the form ----------------------------------------------------------------------------------
+    # -- the form and the verdict ------------------------------------------------------------------
+
+    def refresh_notice(self) -> None:
+        """Say beside the verdict why the form cannot run, or how it differs from what is on show."""
+        form = self.form
+        if self.running:
+            reference: Mapping[str, Any] = self.run_values
+        elif self.outcome.shown is not None and self.result is not None:
+            reference = self.result.params
+        else:
+            reference = {}
+        self.outcome.set_notice(
+            problem="" if form.valid else form.problem,
+            differences=differences(reference, form.typed) if reference else "",
+            running=self.running,
+        )
 
     def update_run_button(self) -> None:
         """Run is disabled (button and key) while the form refuses its values."""
@@ -375,8 +315,9 @@ class SimulationScreen(Screen[None]):
 
     @on(ParamForm.Changed, "#sim-form")
     def form_changed(self) -> None:
-        """A value changed: Run follows the form's validity."""
+        """A value changed: Run follows the form's validity, the notice its difference from the run."""
         self.update_run_button()
+        self.refresh_notice()
 
     @on(ParamForm.Submitted, "#sim-form")
     def form_submitted(self) -> None:
@@ -409,39 +350,53 @@ class SimulationScreen(Screen[None]):
         self.start_run()
 
     def action_defaults(self) -> None:
-        """Put the starting setting back in the form: the question's, or the defaults (no run)."""
-        self.form.load(self.start_values)
-        self.update_run_button()
-        what = "the question's setting" if self.link_params else "the defaults"
-        if not self.running:
-            self.set_message(f"form reset to {what}: r runs it")
+        """Load the defaults into the form and run them."""
+        self.form.load(self.settings.defaults)
+        self.start_run()
+
+    def action_question_setting(self) -> None:
+        """Load the question's setting (the link's parameters over the defaults) and run it."""
+        self.form.load(self.settings.start)
+        self.start_run()
 
     def action_counter(self) -> None:
         """Load the counter setting, where the claim must not hold, into the form and run it: over a
         question's link, the link's parameters with the counter's overrides on top."""
         form = self.form
-        form.load(self.counter_values)
-        self.query_one(TabbedContent).active = "tab-params"
+        form.load(self.settings.counter)
+        self.show_tab("tab-params")
         overridden = set(self.simulation.counter)
-        first = next((k for k in self.counter_values if k in overridden), None)
+        first = next((k for k in self.settings.counter if k in overridden), None)
         if first is not None:  # bring the values that break the claim into view
-            form.scroll_to_widget(form.query_one(f"#label-{first}"), animate=False, top=True)
+            form.scroll_to_widget(form.query_one(f"#row-{first}"), animate=False, top=True)
         self.start_run()
 
     def action_edit(self) -> None:
-        """Show the form and focus its first field (the first refused one, if any)."""
-        self.query_one(TabbedContent).active = "tab-params"
+        """Show the form and focus its first field (the first refused one, if any) that can be edited."""
+        self.show_tab("tab-params")
         form = self.form
-        first = next(iter(form.errors), None) or next(iter(form.model.model_fields))
-        self.set_focus(form.query_one(f"#param-{first}"))
+        editable = [name for name in form.model.model_fields if name not in form.fixed]
+        first = next(iter(form.errors), None) or next(iter(editable), None)
+        if first is not None:
+            self.set_focus(form.query_one(f"#param-{first}"))
 
     def action_show_measured(self) -> None:
         """Show the measured numbers and what they prove beside the plot."""
-        self.query_one(TabbedContent).active = "tab-measured"
+        self.show_tab("tab-measured")
 
     def action_show_params(self) -> None:
         """Show the parameter form beside the plot."""
-        self.query_one(TabbedContent).active = "tab-params"
+        self.show_tab("tab-params")
+
+    def show_tab(self, pane: str) -> None:
+        """Show a tab of the side panel. The focus leaves a pane that is hidden: a field keeping it
+        would pull its own tab back into view (TabbedContent follows the focus)."""
+        tabs = self.query_one(TabbedContent)
+        focused = self.focused
+        hidden = self.query_one(f"#{tabs.active}") if tabs.active != pane else None
+        if focused is not None and hidden is not None and hidden in focused.ancestors_with_self:
+            self.set_focus(None)
+        tabs.active = pane
 
     @on(TabbedContent.TabActivated, "#sim-tabs")
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:

@@ -1,11 +1,13 @@
 """A form generated from a simulation's ``Params`` model, validated as the learner types.
 
-Per field a label (its name, marked ``*`` when the value differs from the default, the allowed
-range, the description, and pydantic's message when the value is refused) over an input of the
-right kind: a ``NumberInput`` for numbers, a ``Switch`` for booleans, a ``Select`` for ``Literal``
-choices. Each field is checked on its own as it changes (the ``Input`` carries a validator
-built from the field's annotation and bounds), then the whole model is validated, so cross-field
-rules (``n_max > n_min``, a FLOP cap) are refused too, with their message under the form.
+One line per field, so that a narrow form stays scannable: the field's name (marked ``*`` when the
+value differs from the default, which a legend line on top says), its allowed range, and its input
+(a ``NumberInput`` for numbers, a ``Switch`` for booleans, a ``Select`` for ``Literal`` choices).
+Under it, dim, the description, after the reason when the value is refused. A field that a choice
+fixes (a model preset fixes the shape fields) is disabled, shows the value the choice gives it and
+says which choice fixes it. Each field is checked on its own as it changes (the ``Input`` carries a
+validator built from the field's annotation and bounds), then the whole model, so cross-field rules
+(``n_max > n_min``, a FLOP cap) are refused too, with their message under the form.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from contextlib import suppress
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
@@ -28,38 +30,15 @@ from textual.widgets import Input, Select, Static, Switch
 from textual.widgets.select import InvalidSelectValueError
 
 from ...params import bounds
+from ...text import plain
+from .param_rules import Fixing, choices_of, field_adapter, fixed_fields, fixings, kind_of, reason_of
 
 INTEGER_CHARACTERS = "0123456789+-_"
 """What an integer field accepts while typing (pydantic decides whether the whole is valid)."""
 NUMBER_CHARACTERS = INTEGER_CHARACTERS + ".eE"
 """What a float field accepts while typing: digits, sign, point, exponent."""
-
-
-def message_of(error: ValidationError) -> str:
-    """Pydantic's first message, without the 'Value error, ' that model validators' messages carry."""
-    msg = str(error.errors()[0]["msg"]) if error.errors() else str(error)
-    return msg.removeprefix("Value error, ")
-
-
-def field_adapter(info: FieldInfo) -> TypeAdapter[Any]:
-    """A validator for one field on its own: its annotation with its bounds (ge, le, multiple_of ...)."""
-    if not info.metadata:
-        return TypeAdapter(info.annotation)  # type: ignore[arg-type]
-    return TypeAdapter(Annotated[(info.annotation, *info.metadata)])  # type: ignore[arg-type]
-
-
-def kind_of(info: FieldInfo) -> str:
-    """Which input a field gets: 'bool', 'choice' (a Literal), 'int', 'float' or 'text'."""
-    annotation = info.annotation
-    if annotation is bool:
-        return "bool"
-    if get_origin(annotation) is Literal:
-        return "choice"
-    if annotation is int:
-        return "int"
-    if annotation is float:
-        return "float"
-    return "text"
+LEGEND = "* differs from default · e edits"
+"""The line on top of the form that explains the mark after a changed field's name."""
 
 
 def as_text(value: Any) -> str:
@@ -86,18 +65,18 @@ class NumberInput(Input):
 
 
 class FieldValidator(Validator):
-    """Checks an Input's text against one field's annotation and bounds, with pydantic's message."""
+    """Checks an Input's text against one field's annotation and bounds, with a short reason."""
 
     def __init__(self, adapter: TypeAdapter[Any]) -> None:
         super().__init__()
         self.adapter = adapter
 
     def validate(self, value: str) -> ValidationResult:
-        """Success, or a failure described by pydantic's message (e.g. 'Input should be ≤ 5')."""
+        """Success, or a failure that says why (e.g. 'must be ≤ 5')."""
         try:
             self.adapter.validate_python(value)
         except ValidationError as exc:
-            return self.failure(message_of(exc), value)
+            return self.failure(reason_of(exc), value)
         return self.success()
 
 
@@ -140,21 +119,28 @@ class ParamForm(VerticalScroll):
         self.params: BaseModel | None = None
         """The validated model; None while a field or a cross-field rule refuses the values."""
         self.errors: dict[str, str] = {}
-        """Field name -> pydantic's message, for each refused field."""
+        """Field name -> why its value is refused ('must be ≤ 24'), for each refused field."""
         self.model_error = ""
         """The message of a cross-field rule (a model validator), when one refuses the values."""
-        self._marks: dict[str, tuple[bool, str]] = {}
+        self.fixed: dict[str, Fixing] = {}
+        """Field name -> the choice that fixes it, for each field disabled by the current choices."""
+        self.typed: dict[str, Any] = {}
+        """Each field's value as the model reads it, or its raw text while the field refuses it."""
+        self.causes = {choice for choice, _ in fixings(model)}
+        """The choices that fix other fields (a preset): changing one loads the values it fixes."""
+        self._marks: dict[str, tuple[bool, str, str]] = {}
         """What each field's marks show now ('' for the form's own error line)."""
 
     # -- building ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        """Per field a label (name, range, description, and the error if any) over its input; then
-        the line for cross-field errors."""
-        # Two widgets a field: every widget is styled, which is most of what opening the screen costs.
+        """The legend; per field a row (name, range, input) over its note; the cross-field error line."""
+        yield Static(Content.styled(LEGEND, "$text-muted"), id="param-legend")
         for name, info in self.model.model_fields.items():
-            yield Static(self._label(name), classes="param-label", id=f"label-{name}")
-            yield self._input_for(name, info, self.initial.get(name))
+            with Horizontal(classes="param-row", id=f"row-{name}"):
+                yield Static(self._label(name), classes="param-label", id=f"label-{name}")
+                yield self._input_for(name, info, self.initial.get(name))
+            yield Static(self._note(name), classes="param-note", id=f"note-{name}")
         yield Static(id="param-form-error")
 
     def _input_for(self, name: str, info: FieldInfo, value: Any) -> Widget:
@@ -164,7 +150,7 @@ class ParamForm(VerticalScroll):
         if kind == "bool":
             return Switch(bool(value), id=widget_id, classes="param-input")
         if kind == "choice":
-            choices = [(str(choice), choice) for choice in get_args(info.annotation)]
+            choices = [(str(choice), choice) for choice in choices_of(info)]
             return Select(
                 choices, value=value, allow_blank=False, compact=True, id=widget_id, classes="param-input"
             )
@@ -182,20 +168,26 @@ class ParamForm(VerticalScroll):
         return Input(as_text(value), **common)  # free text: every printable key is typed
 
     def _label(self, name: str, changed: bool = False, error: str = "") -> Content:
-        """The field's name ('*' and accented when changed from the default), its allowed range (from
-        the Field's ge/gt/le/lt) and description; then pydantic's message when the value is refused."""
+        """The field's name ('*' and accented when changed from the default) and its allowed range
+        (from the Field's ge/gt/le/lt)."""
         style = "bold $text-error" if error else ("bold $text-accent" if changed else "bold")
-        parts: list[Any] = [(name + ("*" if changed else ""), style), "  "]
+        parts: list[Any] = [(name + ("*" if changed else ""), style)]
         allowed = bounds(self.model, name)
         if allowed:
-            parts += [(allowed, "$text-accent"), "  "]
-        parts.append((self.model.model_fields[name].description or "", "$text-muted"))
+            parts += ["  ", (allowed, "$text-accent")]
+        return Content.assemble(*parts, " ")
+
+    def _note(self, name: str, error: str = "", fixing: Fixing | None = None) -> Content:
+        """Under the row: why a fixed field is fixed, or why a value is refused over the description."""
+        if fixing is not None:
+            return Content.styled(fixing.reason(), "$text-warning")
+        description = plain(self.model.model_fields[name].description or "")
         if error:
-            parts += ["\n", ("✗ " + error, "$text-error")]
-        return Content.assemble(*parts)
+            return Content.assemble(("✗ " + error, "$text-error"), "\n" if description else "", description)
+        return Content(description)
 
     def on_mount(self) -> None:
-        """Show the starting values' state (changed marks, errors) at once."""
+        """Show the starting values' state (changed marks, errors, fixed fields) at once."""
         self.check()
 
     # -- values ------------------------------------------------------------------------------------
@@ -217,24 +209,37 @@ class ParamForm(VerticalScroll):
         """Whether the whole model validates."""
         return self.params is not None
 
+    @property
+    def problem(self) -> str:
+        """Why the form cannot run, in one line ('layers must be ≤ 24'); '' while it validates."""
+        if self.errors:
+            name, reason = next(iter(self.errors.items()))
+            more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+            return f"{name} {reason}{more}"
+        return plain(self.model_error)
+
     def load(self, values: Mapping[str, Any]) -> None:
         """Put these values (over the defaults) into the inputs and validate them."""
         full = {**self.defaults, **values}
         for name in self.model.model_fields:
-            widget = self.query_one(f"#param-{name}")
-            if isinstance(widget, Input):
-                widget.value = as_text(full.get(name))
-                widget.cursor_position = len(widget.value)
-            elif isinstance(widget, Select):
-                with suppress(InvalidSelectValueError):  # a choice the model does not offer: keep the old one
-                    widget.value = full.get(name)
-            else:
-                widget.value = bool(full.get(name))  # type: ignore[attr-defined]
+            self._set(name, full.get(name))
         self.check()
         self.post_message(self.Changed(self, self.valid))
 
+    def _set(self, name: str, value: Any) -> None:
+        """Put one value into its input."""
+        widget = self.query_one(f"#param-{name}")
+        if isinstance(widget, Input):
+            widget.value = as_text(value)
+            widget.cursor_position = len(widget.value)
+        elif isinstance(widget, Select):
+            with suppress(InvalidSelectValueError):  # a choice the model does not offer: keep the old one
+                widget.value = value
+        else:
+            widget.value = bool(value)  # type: ignore[attr-defined]
+
     def check(self) -> BaseModel | None:
-        """Validate every field, then the whole model; mark what is changed or refused."""
+        """Validate every field, then the whole model; mark what is changed, refused or fixed."""
         raw = self.raw()
         self.errors = {}
         typed: dict[str, Any] = {}
@@ -242,35 +247,55 @@ class ParamForm(VerticalScroll):
             try:
                 typed[name] = adapter.validate_python(raw[name])
             except ValidationError as exc:
-                self.errors[name] = message_of(exc)
+                self.errors[name] = reason_of(exc)
+        self.typed = {name: typed.get(name, raw[name]) for name in self.model.model_fields}
+        self.fixed = fixed_fields(self.model, typed) if self.causes else {}
         self.model_error = ""
         self.params = None
         if not self.errors:
             try:
                 self.params = self.model(**typed)
             except ValidationError as exc:
-                self.model_error = message_of(exc)
+                self.model_error = reason_of(exc)
         for name in self.model.model_fields:
             changed = name in self.errors or typed.get(name) != self.defaults.get(name)
-            self._mark(name, changed, self.errors.get(name, ""))
-        if self._marks.get("") != (False, self.model_error):
-            self._marks[""] = (False, self.model_error)
+            fixing = self.fixed.get(name)
+            self._mark(name, changed, self.errors.get(name, ""), fixing)
+        if self._marks.get("") != (False, self.model_error, ""):
+            self._marks[""] = (False, self.model_error, "")
             form_error = self.query_one("#param-form-error", Static)
-            form_error.update(Content.assemble(("✗ ", "bold"), self.model_error) if self.model_error else "")
-            form_error.display = bool(self.model_error)
+            message = plain(self.model_error)
+            form_error.update(Content.assemble(("✗ ", "bold"), message) if message else "")
+            form_error.display = bool(message)
         return self.params
 
-    def _mark(self, name: str, changed: bool, error: str) -> None:
-        """A field's marks: '*' and bold when changed from the default; the message when refused."""
-        if self._marks.get(name) == (changed, error):
+    def _mark(self, name: str, changed: bool, error: str, fixing: Fixing | None) -> None:
+        """A field's marks: '*' and accented when changed; the reason when refused or fixed."""
+        reason = fixing.reason() if fixing is not None else ""
+        if self._marks.get(name) == (changed, error, reason):
             return  # restyling costs: only touch what changed
-        self._marks[name] = (changed, error)
+        self._marks[name] = (changed, error, reason)
         label = self.query_one(f"#label-{name}", Static)
         label.update(self._label(name, changed, error))
         label.set_class(changed, "-changed")
         label.set_class(bool(error), "-invalid")
+        note = self.query_one(f"#note-{name}", Static)
+        note.update(self._note(name, error, fixing))
+        note.set_class(fixing is not None, "-fixed")
         widget = self.query_one(f"#param-{name}")
         widget.set_class(bool(error), "-invalid")  # also for a value loaded before the Input validated it
+        widget.disabled = fixing is not None
+        widget.tooltip = reason or None
+
+    def apply_fixings(self) -> None:
+        """Give the fields a choice fixes the values it fixes them at (a preset's shape)."""
+        raw = self.raw()
+        for (choice, value), fields in fixings(self.model).items():
+            if raw.get(choice) != value:
+                continue
+            for name, fixing in fields.items():
+                if self.typed.get(name) != fixing.fixed_at:
+                    self._set(name, fixing.fixed_at)
 
     # -- events ------------------------------------------------------------------------------------
 
@@ -281,9 +306,14 @@ class ParamForm(VerticalScroll):
         """Revalidate on every change (the inputs' messages arrive after a load has checked: harmless)."""
         event.stop()
         was = self.values()
+        if isinstance(event, Select.Changed | Switch.Changed) and event.control.id in {
+            f"param-{c}" for c in self.causes
+        }:
+            self.check()  # the new choice may fix fields: show the values it fixes them at
+            self.apply_fixings()
         self.check()
         if isinstance(event, Input.Changed) and event.input.has_focus:
-            # a message that appears under the label pushes the input down: keep it in view
+            # a message that appears under the row pushes the next rows down: keep the input in view
             self.call_after_refresh(self.scroll_to_widget, event.input, animate=False)
         if self.values() != was or not self.valid:
             self.post_message(self.Changed(self, self.valid))

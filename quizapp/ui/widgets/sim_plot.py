@@ -1,97 +1,60 @@
-"""A live plot of a simulation's series, redrawn from each frame (every frame is complete).
+"""A live plot of a simulation's series, redrawn from each frame (every frame is complete), with its
+legend under it rather than over the data.
 
-Logarithmic axes are drawn by plotting log10 of the values on linear axes with decade ticks:
-plotext 5 takes the logarithm of its stored data on every build, so a widget that renders more
-than once per draw would take it twice (and raise on the negative logs of values below one).
-
-An axis the simulation draws linearly switches to a log scale by itself when a series spans more
-than :data:`AUTO_LOG_DECADES` decades on it (and every value is positive); the axis label says so.
+Each series gets a colour and a marker of its own (a thin braille line, a thicker block line, then
+dots, crosses ...), so that the series can be told apart without colour too; the legend shows the
+same marker in the same colour. Axes and ticks come from :mod:`.plot_axes`. Every text the
+simulation supplies (axis labels, series names) goes through :func:`quizapp.text.plain`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 
-from textual.app import RenderResult
+from textual import events
+from textual.app import ComposeResult, RenderResult
+from textual.containers import Vertical
 from textual.content import Content
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from sims import PlotSpec, Series
 
-AUTO_LOG_DECADES = 3.0
-"""A linear axis turns logarithmic when one series spans more than this many decades on it."""
+from ...text import plain
+from .plot_axes import axes_for, drawable, linear_ticks, log_ticks, tick_budget, tick_labels
+
+__all__ = ["PlotLegend", "SimPlot", "SimPlotPanel", "Style", "axes_for", "style_of"]
 
 
-def decades_spanned(values: Sequence[float]) -> float:
-    """How many decades the finite values span (0 when any is zero or negative: no log scale then)."""
-    finite = [v for v in values if math.isfinite(v)]
-    if len(finite) < 2 or min(finite) <= 0:
-        return 0.0
-    return math.log10(max(finite) / min(finite))
+@dataclass(frozen=True)
+class Style:
+    """How one series is drawn: a plotext marker, the glyph the legend shows for it, and a colour."""
+
+    marker: str
+    glyph: str
+    rgb: tuple[int, int, int]
+
+    @property
+    def color(self) -> str:
+        """The colour as a Textual style ('#0082c8')."""
+        return "#{:02x}{:02x}{:02x}".format(*self.rgb)
 
 
-def axes_for(spec: PlotSpec, series: Sequence[Series]) -> PlotSpec:
-    """The spec to draw with: a linear axis becomes logarithmic when the data span many decades.
-
-    Only when every finite value on that axis is positive (a log axis would silently drop the
-    others), and the axis label then says that the scale was chosen for the data.
-    """
-    axes = spec
-    for axis in ("y", "x"):
-        if getattr(spec, f"log_{axis}"):
-            continue
-        columns = [getattr(item, axis) for item in series]
-        every = [v for column in columns for v in column if math.isfinite(v)]
-        if not every or min(every) <= 0:
-            continue
-        widest = max(decades_spanned(column) for column in columns)
-        if widest > AUTO_LOG_DECADES:
-            label = f"{getattr(spec, f'{axis}_label')} (log scale: the data span {widest:.0f} decades)"
-            axes = (
-                replace(axes, log_x=True, x_label=label)
-                if axis == "x"
-                else replace(axes, log_y=True, y_label=label)
-            )
-    return axes
+MARKERS = (("braille", "⠤⠤"), ("hd", "▄▄"), ("•", "••"), ("x", "xx"), ("+", "++"), ("o", "oo"))
+"""Markers in the order series get them: lines first (braille, then half-blocks), then characters."""
+COLORS = ((0, 130, 200), (60, 180, 75), (230, 25, 75), (245, 130, 48), (145, 30, 180), (70, 240, 240))
+"""textual-plotext's own sequence (blue, green, red, orange, purple, cyan), readable on light and dark."""
 
 
-def _drawable(series: Series, spec: PlotSpec) -> tuple[list[float], list[float]]:
-    """The points of a series the axes can show, log10-transformed where an axis is logarithmic."""
-    xs: list[float] = []
-    ys: list[float] = []
-    for x, y in zip(series.x, series.y, strict=False):
-        if not (math.isfinite(x) and math.isfinite(y)):
-            continue
-        if (spec.log_x and x <= 0) or (spec.log_y and y <= 0):
-            continue
-        xs.append(math.log10(x) if spec.log_x else x)
-        ys.append(math.log10(y) if spec.log_y else y)
-    return xs, ys
-
-
-def decade_ticks(logs: Sequence[float], most: int = 6) -> tuple[list[float], list[str]]:
-    """Ticks at whole powers of ten across log10 values, at most ``most`` of them, labelled '1e-21'."""
-    if not logs:
-        return [], []
-    low, high = math.floor(min(logs)), math.ceil(max(logs))
-    step = max(1, math.ceil((high - low) / (most - 1)))
-    exponents = list(range(low, high + 1, step))
-    return [float(e) for e in exponents], [_decade(e) for e in exponents]
-
-
-def _decade(exponent: int) -> str:
-    """10^e written short: 1, 10, 100, 1000, then 1e4; 0.1, 0.01, then 1e-3."""
-    if 0 <= exponent <= 3:
-        return str(10**exponent)
-    if -2 <= exponent < 0:
-        return f"{10.0**exponent:g}"
-    return f"1e{exponent}"
+def style_of(index: int) -> Style:
+    """The marker and colour of the index-th series (they cycle independently past six series)."""
+    marker, glyph = MARKERS[index % len(MARKERS)]
+    return Style(marker, glyph, COLORS[index % len(COLORS)])
 
 
 class SimPlot(PlotextPlot):
-    """Draws the latest frame's series with the simulation's axis labels and log scales."""
+    """Draws the latest frame's series with the simulation's axis labels, scales and our ticks."""
 
     def __init__(self, spec: PlotSpec, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -99,10 +62,16 @@ class SimPlot(PlotextPlot):
         self.axes = spec
         """The spec of the latest draw: ``spec``, with an axis made logarithmic if the data asked."""
         self.series: tuple[Series, ...] = ()
+        self.ticks: tuple[list[str], list[str]] = ([], [])
+        """The x and y tick labels of the latest draw."""
 
     def on_mount(self) -> None:
         """Draw the empty axes."""
         self.draw(())
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Ticks depend on the room: choose them again for the new size."""
+        self.draw(self.series)
 
     def draw(self, series: Sequence[Series]) -> None:
         """Replot from scratch with these series."""
@@ -112,21 +81,38 @@ class SimPlot(PlotextPlot):
         plt.clear_data()
         plt.clear_figure()
         # The y label goes on top: plotext prints both labels on one line, where the x label is lost.
-        plt.title(axes.y_label)
-        plt.xlabel(axes.x_label)
+        plt.title(plain(axes.y_label))
+        plt.xlabel(plain(axes.x_label))
         all_x: list[float] = []
         all_y: list[float] = []
-        for item in self.series:
-            xs, ys = _drawable(item, axes)
+        for index, item in enumerate(self.series):
+            xs, ys = drawable(item, axes)
             if xs:
-                plt.plot(xs, ys, label=item.name, marker="braille")
+                style = style_of(index)
+                plt.plot(xs, ys, marker=style.marker, color=style.rgb)  # the legend is ours, under the plot
                 all_x += xs
                 all_y += ys
-        if all_x and axes.log_x:
-            plt.xticks(*decade_ticks(all_x))
-        if all_y and axes.log_y:
-            plt.yticks(*decade_ticks(all_y))
+        # the frame, the title, the x ticks and the x label take 5 rows; the y tick labels ~7 columns
+        most_x, most_y = tick_budget(self.size.width - 8, self.size.height - 5)
+        x_labels = y_labels = []
+        if all_x:
+            x_ticks = self._ticks(min(all_x), max(all_x), most_x, log=axes.log_x, whole=axes.x_integer)
+            x_labels = tick_labels(x_ticks, log=axes.log_x, whole=axes.x_integer)
+            plt.xticks(x_ticks, x_labels)
+        if all_y:
+            y_ticks = self._ticks(min(all_y), max(all_y), most_y, log=axes.log_y, whole=axes.y_integer)
+            y_labels = tick_labels(y_ticks, log=axes.log_y, whole=axes.y_integer)
+            plt.yticks(y_ticks, y_labels)
+        self.ticks = (x_labels, y_labels)
         self.refresh()
+
+    @staticmethod
+    def _ticks(low: float, high: float, most: int, *, log: bool, whole: bool) -> list[float]:
+        """Tick positions inside the data's range: 1-2-5 or decades on a log axis, round values else."""
+        if log:
+            ticks = log_ticks(low, high, most)
+            return [t for t in ticks if 10**t >= 1 - 1e-9] if whole else ticks  # counts: no 0.5
+        return linear_ticks(low, high, most, whole=whole)
 
     def render(self) -> RenderResult:
         """The plot; a note instead if plotext cannot draw it (never an exception in the app)."""
@@ -134,3 +120,60 @@ class SimPlot(PlotextPlot):
             return super().render()
         except Exception as exc:  # plotext's internals, on data it does not expect
             return Content(f"(the plot cannot be drawn: {type(exc).__name__}: {exc})")
+
+
+class PlotLegend(Static):
+    """The series' names under the plot, each after its marker in its colour; entries are laid out
+    to the width, so that a line breaks between two entries rather than inside one."""
+
+    GAP = "   "
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.entries: list[Content] = []
+
+    def show(self, series: Sequence[Series]) -> None:
+        """List these series (hidden when there are none)."""
+        self.entries = []
+        for index, item in enumerate(series):
+            style = style_of(index)
+            self.entries.append(Content.assemble((style.glyph, f"bold {style.color}"), " ", plain(item.name)))
+        self.display = bool(self.entries)
+        self._lay_out()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Lay the entries out again for the new width."""
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        """As many entries on a line as fit the width (one entry wider than the line wraps alone)."""
+        width = self.content_size.width
+        lines: list[Content] = []
+        for entry in self.entries:
+            if lines and (width <= 0 or lines[-1].cell_length + len(self.GAP) + entry.cell_length <= width):
+                lines[-1] = lines[-1] + self.GAP + entry
+            else:
+                lines.append(entry)
+        self.update(Content("\n").join(lines))
+
+
+class SimPlotPanel(Vertical):
+    """The plot and its legend."""
+
+    def __init__(self, spec: PlotSpec, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.spec = spec
+        self.names: tuple[str, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        """Plot over legend."""
+        yield SimPlot(self.spec, id="sim-plot")
+        yield PlotLegend(id="sim-legend")
+
+    def draw(self, series: Sequence[Series]) -> None:
+        """Redraw the plot, and the legend when the series' names changed."""
+        self.query_one(SimPlot).draw(series)
+        names = tuple(item.name for item in series)
+        if names != self.names:
+            self.names = names
+            self.query_one(PlotLegend).show(series)
