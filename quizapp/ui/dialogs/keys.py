@@ -243,15 +243,16 @@ GUIDES: dict[str, Guide] = {
     ),
     "SimulationScreen": Guide(
         "Simulation",
-        "A claim, checked live: edit the parameters, run, and watch the verdict. Letters are keys"
-        " again after esc leaves the form.",
+        "A claim, checked live: edit the parameters, run, and watch the verdict. Letter keys work"
+        " from the form too; * marks a value that differs from the default.",
         {
             "simulation.stop": "stop the run (the previous result comes back)",
             "simulation.leave_form": "leave the parameter form, so letters are keys again",
             "simulation.back": "back to where the simulation was opened",
             "simulation.run": "run with the form's values (refused while a value is invalid)",
-            "simulation.defaults": "put the starting setting back in the form (the question's, or the"
-            " defaults); r runs it",
+            "simulation.defaults": "load the simulation's defaults into the form and run them",
+            "simulation.question_setting": "load the setting the question links and run it (only when"
+            " opened from a question that sets one)",
             "simulation.counter": "try to break it: load a setting where the claim must fail, and run it",
             "simulation.edit": "edit the parameters (the first field takes the focus)",
             "simulation.measured": "show the measured numbers and what they prove",
