@@ -258,6 +258,8 @@ class StatsScreen(Screen[None]):
         entries: list[Content] = [Content.styled("━━ all domains", "bold")]
         for index, d in enumerate(stats.domains):
             answered = sum(t.answered for t in weeks.domains.get(d.id, []))
+            if not answered:  # no line of its own to name
+                continue
             entries.append(
                 Content.assemble(
                     (f"━━ {d.title}", hex_colour(domain_colour(index))), (f" ({answered})", "dim")

@@ -112,7 +112,10 @@ class AccuracyPlot(StatsPlot):
             self._line(overall[start:], self.theme_rgb("foreground"), "hd")
             ticks, labels = week_labels(shown, self.size.width or 80)
             plt.xticks(ticks, labels)
-            plt.xlim(-0.3, max(len(shown) - 1, 1) + 0.3)
+            if len(shown) == 1:  # one week: its points in the middle, not against the axis
+                plt.xlim(-1.0, 1.0)
+            else:
+                plt.xlim(-0.3, len(shown) - 0.7)
         plt.ylim(0, 100)
         plt.yticks(*PERCENT_TICKS)
         self.refresh()
