@@ -404,3 +404,19 @@ def test_misconceptions_snapshot(snap_compare: Any, data_dir: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(app_for(data_dir), terminal_size=SMALL, run_before=open_misconceptions)
+
+
+async def test_the_plots_are_drawn_again_in_a_new_theme(data_dir: Path) -> None:
+    studied(data_dir)
+    app = app_for(data_dir)
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_stats(pilot)
+        drawn: list[str] = []
+        show_all = screen.show_all
+        screen.show_all = lambda: drawn.append(app.theme) or show_all()  # type: ignore[method-assign,func-returns-value]
+        app.theme = "nord"
+        await pilot.pause()
+        assert drawn == ["nord"]
+        await pilot.press("3")
+        await pilot.pause()
+        assert "today" in rendered_lines(screen.query_one(DuePlot))

@@ -148,6 +148,8 @@ class StatsScreen(Screen[None]):
         """Cover the tabs with a loading indicator until the numbers arrive."""
         self.query_one("#stats-error").display = False
         self.query_one("#stats-tabs", TabbedContent).loading = True
+        # the plots take their colours from the theme when drawn: draw again in the new one
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.show_all())
 
     def on_screen_resume(self) -> None:
         """Work the numbers out on arrival and again on coming back (a session may have added answers)."""
@@ -194,12 +196,19 @@ class StatsScreen(Screen[None]):
     @on(Ready)
     def ready(self, event: Ready) -> None:
         """Fill every tab."""
-        self.computed = computed = event.computed
-        stats = computed.stats
+        self.computed = event.computed
         self.query_one("#stats-error").display = False
         self.query_one("#stats-tabs", TabbedContent).loading = False
         if self.focused is None:  # the loading cover kept the focus away: the arrows move between tabs
             self.query_one(Tabs).focus()
+        self.show_all()
+
+    def show_all(self) -> None:
+        """Fill every tab from the latest numbers (none yet: nothing to do)."""
+        computed = self.computed
+        if computed is None:
+            return
+        stats = computed.stats
         today = local_date(stats.now)
         self.query_one("#stats-exam", Static).update(exam_lines(stats, today))
         self.show_domains()
