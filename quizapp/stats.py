@@ -6,8 +6,9 @@ the TUI can show the same :class:`Stats`.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from fsrs import Card
@@ -291,3 +292,107 @@ def text_lines(stats: Stats, tz: tzinfo | None = None) -> list[str]:
             state = "still missed" if d.still_missed else "since answered right"
             lines.append(f"  distractor {d.question_id}:{d.option} picked {d.count}× ({state})")
     return lines
+
+
+# -- answers over time, for the TUI's stats screen --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many answers, and how many of them right."""
+
+    answered: int = 0
+    correct: int = 0
+
+    @property
+    def accuracy(self) -> float | None:
+        """correct / answered, or None with no answers."""
+        return self.correct / self.answered if self.answered else None
+
+
+@dataclass(frozen=True)
+class Activity:
+    """The last weeks of answers: accuracy per week (overall and per domain) and answers per day."""
+
+    weeks: list[date]
+    """The Monday of each week, oldest first; the last is the week of ``today``."""
+    overall: list[Tally]
+    """Every domain's answers, one tally per week."""
+    domains: dict[str, list[Tally]]
+    """Domain id -> one tally per week, in the manifest's order."""
+    days: list[tuple[date, int]]
+    """(date, answers that day) from the first week's Monday to ``today``."""
+    today: date
+
+    @property
+    def answered(self) -> int:
+        """Answers over the whole span."""
+        return sum(t.answered for t in self.overall)
+
+    @property
+    def studied_days(self) -> int:
+        """Days with at least one answer."""
+        return sum(n > 0 for _, n in self.days)
+
+    @property
+    def streak(self) -> int:
+        """Days in a row with answers up to today (or up to yesterday, when today has none yet)."""
+        counts = [n for _, n in self.days]
+        if counts and counts[-1] == 0:
+            counts.pop()
+        run = 0
+        for n in reversed(counts):
+            if n == 0:
+                break
+            run += 1
+        return run
+
+    @property
+    def longest_streak(self) -> int:
+        """The most days in a row with answers within the span."""
+        best = run = 0
+        for _, n in self.days:
+            run = run + 1 if n else 0
+            best = max(best, run)
+        return best
+
+
+def monday(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def activity(
+    bank: Bank, answers: Sequence[Answer], now: datetime, *, weeks: int = 12, tz: tzinfo | None = None
+) -> Activity:
+    """Answers to the bank's questions over the ``weeks`` weeks up to ``now`` (calendar weeks from
+    Monday, local dates in ``tz``); answers to questions no longer in the bank are left out."""
+    if weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    today = local_date(now, tz)
+    first = monday(today) - timedelta(weeks=weeks - 1)
+    domain_of = {qid: domain for qid, domain, _ in bank.questions.entries}
+    ids = [d.id for d in bank.manifest.domains]
+    counts = {d: [[0, 0] for _ in range(weeks)] for d in ids}
+    per_day = [0] * ((today - first).days + 1)
+    for answer in answers:
+        domain = domain_of.get(answer.question_id)
+        day = local_date(datetime.fromtimestamp(answer.answered_at, UTC), tz)
+        if domain is None or not first <= day <= today:
+            continue
+        per_day[(day - first).days] += 1
+        tally = counts.setdefault(domain, [[0, 0] for _ in range(weeks)])[(day - first).days // 7]
+        tally[0] += 1
+        tally[1] += int(answer.correct)
+    by_domain = {d: [Tally(n, right) for n, right in weekly] for d, weekly in counts.items()}
+    overall = [
+        Tally(sum(w[i].answered for w in by_domain.values()), sum(w[i].correct for w in by_domain.values()))
+        for i in range(weeks)
+    ]
+    return Activity(
+        [first + timedelta(weeks=i) for i in range(weeks)],
+        overall,
+        by_domain,
+        [(first + timedelta(days=i), n) for i, n in enumerate(per_day)],
+        today,
+    )

@@ -39,6 +39,8 @@ MODES = (
     Mode("Resume the unfinished exam", "resume", "where you left it"),
     Mode("Discard the unfinished exam", "discard", "asks first"),
     Mode("History", "history", "past exams and study totals"),
+    Mode("Stats", "stats", "readiness, the pass probability, accuracy, due, calibration, calendar"),
+    Mode("Misconceptions", "misconceptions", "the requirements you break and the distractors you pick again"),
     Mode("Simulations", "simulations", "browse and run every simulation"),
     Mode("Skipped files", "skipped", "the bank files that were skipped, and why"),
 )

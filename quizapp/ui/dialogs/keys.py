@@ -75,6 +75,10 @@ GUIDES: dict[str, Guide] = {
             "home.resume": "resume the unfinished exam where you left it",
             "home.discard": "discard the unfinished exam (asks first; history keeps it as discarded)",
             "home.skipped": "the bank files that were skipped, and why",
+            "home.stats": "your stats: readiness, the pass probability, accuracy week by week, what is due,"
+            " calibration, a study calendar, predictions",
+            "home.misconceptions": "your misconceptions: the requirements you break most often and the"
+            " distractors you pick again, each a key away from its question or simulation",
         },
     ),
     "QuestionScreen": Guide(
@@ -160,6 +164,48 @@ GUIDES: dict[str, Guide] = {
             "DataTable.cursor_down": "move between the exams",
             "history.exam": "take a practice exam",
             "history.back": "back home",
+        },
+    ),
+    "StatsScreen": Guide(
+        "Stats",
+        "Readiness is your chance of answering right on the exam morning; the pass probability comes"
+        " with its 95% interval. One tab each for accuracy, what is due, calibration, the calendar and"
+        " predictions.",
+        {
+            "stats.overview": "the Overview tab: the exam date, the pass probability, each domain's readiness",
+            "stats.accuracy": "the Accuracy tab: accuracy per week, one line per domain",
+            "stats.due": "the Due tab: cards due today and on each of the next two weeks",
+            "stats.calibration": "the Calibration tab: how often you were right when you said you were"
+            " unsure, fairly sure or sure",
+            "stats.calendar": "the Calendar tab: answers per day over the last twelve weeks",
+            "stats.predictions": "the Predictions tab: how often your predictions about simulations were right",
+            "Tabs.previous_tab": "the tab to the left",
+            "Tabs.next_tab": "the tab to the right",
+            "stats.down": "scroll the tab, when it is taller than the terminal",
+            "stats.up": "scroll the tab, when it is taller than the terminal",
+            "stats.pagedown": "scroll the tab a page",
+            "stats.pageup": "scroll the tab a page",
+            "stats.misconceptions": "your misconceptions: the requirements you break and the distractors you"
+            " pick again",
+            "stats.back": "back",
+        },
+    ),
+    "MisconceptionsScreen": Guide(
+        "Misconceptions",
+        "Every wrong pick is recorded with the requirements it breaks. Requirements broken most often come"
+        " first, then the distractors you picked, those picked again first.",
+        {
+            "OptionList.select": "study the highlighted row: a requirement's questions, or a distractor's"
+            " question",
+            "OptionList.cursor_up": "move within the list",
+            "OptionList.cursor_down": "move within the list",
+            "Screen.focus_next": "the other list",
+            "Screen.focus_previous": "the other list",
+            "misconceptions.simulate": "open the highlighted row's simulation: the picked option's (or the"
+            " question's own), or for a requirement that of the distractor that breaks it",
+            "misconceptions.study-all": "study every question with a wrong pick, distractors picked again"
+            " first",
+            "misconceptions.back": "back",
         },
     ),
     "QuestionGridDialog": Guide(

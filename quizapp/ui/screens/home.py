@@ -24,7 +24,19 @@ from ..widgets.prose import literal, markdown
 if TYPE_CHECKING:
     from ..app import QuizApp
 
-MODE_ACTIONS = ("study", "exam", "missed", "tag", "history", "simulations", "skipped", "resume", "discard")
+MODE_ACTIONS = (
+    "study",
+    "exam",
+    "missed",
+    "tag",
+    "history",
+    "simulations",
+    "skipped",
+    "resume",
+    "discard",
+    "stats",
+    "misconceptions",
+)
 """The home keys' actions (the command palette offers each)."""
 ALL = "__all__"
 """Row key of the 'All domains' row."""
@@ -62,6 +74,8 @@ class HomeScreen(SaysWhy, Screen[None]):
         Binding("t", "tag", "Tag", id="home.tag"),
         Binding("h", "history", "History", id="home.history"),
         Binding("b", "simulations", "Simulations", id="home.simulations"),
+        Binding("i", "stats", "Stats", id="home.stats"),
+        Binding("w", "misconceptions", "Misconceptions", show=False, id="home.misconceptions"),
         # not in the footer: the lines that need them say them ("r resume, x discard", "press p"), and
         # the footer keeps q Quit and ? Keys in 80 columns
         Binding("r", "resume", "Resume", show=False, id="home.resume"),
@@ -309,6 +323,18 @@ class HomeScreen(SaysWhy, Screen[None]):
         from .sim_browser import SimBrowserScreen  # loads the simulations only when asked
 
         self.app.push_screen(SimBrowserScreen())
+
+    def action_stats(self) -> None:
+        """Readiness, the pass probability, and plots of your study."""
+        from .stats import StatsScreen
+
+        self.app.push_screen(StatsScreen())
+
+    def action_misconceptions(self) -> None:
+        """The requirements you break most often and the distractors you pick again."""
+        from .misconceptions import MisconceptionsScreen
+
+        self.app.push_screen(MisconceptionsScreen())
 
     def action_skipped(self) -> None:
         """Show which files were skipped and why."""
