@@ -8,6 +8,7 @@ import gc
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,15 +26,18 @@ from ..exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, pl
 from ..history import plural
 from ..locations import bundled_bank
 from ..locations import data_dir as default_data_dir
-from ..store import Store
+from ..store import Store, StoreError
 from ..study.session import select
 from ..text import clean
 from .screens.home import HomeScreen
 
 if TYPE_CHECKING:
+    from ..memory import Memory
     from .screens.exam import ExamScreen
 
 STARTS = ("home", "study", "exam")
+CBM_KEY = "cbm"
+"""The store setting that turns certainty-based marks on in study summaries and exam results."""
 UNUSABLE_BANK = 1
 """The exit status after the 'bank cannot be opened' screen: a script running quizapp sees it failed."""
 
@@ -112,6 +116,9 @@ class QuizApp(App[None]):
         self.store = store
         self.exams = ExamStore(store, wall=wall) if wall is not None else ExamStore(store)
         """Exams in the store; ``wall`` (tests) replaces the wall clock its dates and pauses use."""
+        self.wall: Clock = wall or time.time
+        """The wall clock answers are stamped with and the schedule is read at (tests freeze it)."""
+        self._memory: Memory | None = None
         self.start = start
         self.domain = domain
         self.tag = tag
@@ -119,9 +126,40 @@ class QuizApp(App[None]):
         self.exam_options = exam or ExamOptions()
         self.resume = resume
         self.clock = clock
-        """The exam clock (monotonic seconds); tests inject one they move by hand."""
+        """The clock of exams and of study answers' times (monotonic seconds); tests inject one they
+        move by hand."""
         self.due_first = due
         """`study --due`: study in the schedule's order (``quizapp.memory.study_order``)."""
+
+    @property
+    def memory(self) -> Memory:
+        """The learner's FSRS cards on the app's store: every study answer is recorded through it.
+        Built on first use, so start-up never loads the scheduler."""
+        if self._memory is None:
+            from ..memory import Memory
+
+            self._memory = Memory.for_bank(self.store, self.bank, wall=self.wall)
+        return self._memory
+
+    @property
+    def cbm(self) -> bool:
+        """Whether study summaries and exam results show certainty-based marks (a stored setting)."""
+        return self.store.setting(CBM_KEY) == "on"
+
+    def toggle_cbm(self) -> None:
+        """Turn certainty-based marks on or off (kept in the store), and say which."""
+        try:
+            self.store.set_setting(CBM_KEY, None if self.cbm else "on")
+        except StoreError as exc:
+            self.notify(str(exc), title="The setting was not saved", severity="error", markup=False)
+            return
+        self.notify(
+            "Certainty-based marks are on: summaries and exam results score how sure you said you were"
+            " (u before submitting)."
+            if self.cbm
+            else "Certainty-based marks are off.",
+            markup=False,
+        )
 
     @property
     def scoring(self) -> Scoring:
