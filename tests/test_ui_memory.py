@@ -1,6 +1,6 @@
 """Pilot tests of the learning loop in the TUI (issue 14): every study answer rated and scheduled,
 1-4 overriding the rating on the feedback, u saying how sure before submitting (study and exams),
-and certainty-based marks.
+the due session (home d, `study --due`), home's due line and readiness, and certainty-based marks.
 
 Both clocks are frozen: the study/exam clock (``clock=``) and the wall clock answers are stamped
 with and the schedule is read at (``wall=``); dates are read in UTC."""
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,18 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from quizapp.memory import Memory
+from quizapp.bank import load_bank
+from quizapp.memory import Memory, study_order
+from quizapp.readiness import save_plan
 from quizapp.store import Store, StoreError
 from quizapp.study.rating import CONFIDENCE_NAMES
 from quizapp.ui import QuizApp, make_app
 from quizapp.ui.dialogs.keys import KeyGuide, key_label
 from quizapp.ui.dialogs.summary import SummaryDialog
+from quizapp.ui.screens import home as home_module
 from quizapp.ui.screens.exam import ExamScreen
 from quizapp.ui.screens.exam_results import ExamResultsScreen
+from quizapp.ui.screens.home import HomeScreen, due_when, sparkline
 from quizapp.ui.screens.question import QuestionScreen
 from quizapp.ui.widgets.question_text import CONFIDENCE_WORDS, next_confidence
 
@@ -85,6 +89,20 @@ def answers(data_dir: Path) -> list[Any]:
 
 def rating_text(app: QuizApp) -> str:
     return text_of(app.screen.query_one("#q-rating", Static))
+
+
+async def counted(pilot: Pilot[Any]) -> HomeScreen:
+    """Home, once its worker has counted what is due (a fresh count after coming back to it)."""
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, HomeScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, HomeScreen)
+    await wait_until(pilot, lambda: screen.outlook is not None and not screen.workers)
+    await pilot.pause()
+    return screen
+
+
+def due_text(screen: HomeScreen) -> str:
+    return text_of(screen.query_one("#due-line", Static))
 
 
 # -- every study answer is rated and scheduled ---------------------------------------------------------
@@ -223,6 +241,144 @@ async def test_a_sure_wrong_answer_is_again_and_a_slow_right_one_is_hard(data_di
         assert [a.rating for a in answers(data_dir)] == [1, 2]
 
 
+# -- the due session ------------------------------------------------------------------------------------
+
+
+async def test_study_due_opens_in_the_schedules_order_and_records_scheduled_reviews(data_dir: Path) -> None:
+    wall = Clock(WALL_START)
+    bank = load_bank(EXAM_BANK).bank
+    assert bank is not None
+    store = Store.in_dir(data_dir)
+    memory = Memory.for_bank(store, bank, wall=wall)
+    memory.record(bank.question("ex-s1-kv"), ["B"], 30)  # wrong yesterday: due today
+    wall.advance(DAY)
+    expected = study_order(bank, store, wall=wall)
+    store.close()
+    assert expected[0] == "ex-s1-kv" and len(expected) == len(bank.questions)
+
+    app = app_for(EXAM_BANK, data_dir, wall, start="study", due=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        screen = app.screen
+        assert isinstance(screen, QuestionScreen) and screen.scheduled and screen.label == "Due"
+        assert [q.id for q in screen.session.questions] == expected
+        assert text_of(screen.query_one("#q-header", Static)).startswith("Due  ·  1 / 7")
+        await pilot.press(*keys(app, *screen.question.answers), "enter")
+        await pilot.pause()
+        latest = answers(data_dir)[-1]
+        assert (latest.question_id, latest.scheduled, latest.correct) == ("ex-s1-kv", True, True)
+
+
+async def test_home_d_starts_the_due_session_and_practice_stays_practice(data_dir: Path) -> None:
+    app = app_for(FIXTURE, data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await counted(pilot)
+        await pilot.press("d")
+        screen = app.screen
+        assert isinstance(screen, QuestionScreen) and screen.scheduled
+        await pilot.press(*keys(app, *screen.question.answers), "enter", "escape")
+        home = await counted(pilot)
+        assert home is app.screen
+        await pilot.press("s")  # plain study: practice outside the schedule
+        screen = app.screen
+        assert isinstance(screen, QuestionScreen) and not screen.scheduled
+        await pilot.press(*keys(app, *screen.question.answers), "enter")
+        await pilot.pause()
+        assert [a.scheduled for a in answers(data_dir)] == [True, False]
+
+
+async def test_with_nothing_due_and_nothing_new_home_and_d_say_when_the_next_review_is(
+    data_dir: Path,
+) -> None:
+    wall = Clock(WALL_START)
+    app = app_for(FIXTURE, data_dir, wall)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await counted(pilot)
+        assert due_text(home) == "Nothing due today · 2 new  — d studies them"
+        await pilot.press("d")
+        for _ in range(2):
+            screen = app.screen
+            assert isinstance(screen, QuestionScreen)
+            await pilot.press(*keys(app, *screen.question.answers), "enter", "n")
+        await pilot.press("escape")  # the summary
+        home = await counted(pilot)
+        line = due_text(home)
+        assert line.startswith("Nothing due today, nothing new · next review ")
+        assert "next 7 days " in line and "d studies" not in line
+        cards = app.memory.cards()
+        first = min(c.due for c in cards.values())
+        assert due_when(first, app.memory.now()) in line
+        await pilot.press("d")
+        assert isinstance(app.screen, HomeScreen)
+        assert (
+            f"Nothing is due and nothing is new: the next review is due {due_when(first, app.memory.now())}."
+            in (notices(app))
+        )
+
+        wall.advance(30 * DAY)  # a month later both are due again
+        await pilot.press("t", "escape")  # back on home: counted afresh
+        home = await counted(pilot)
+        assert due_text(home).startswith("Due today 2 · next 7 days none  — d studies them")
+
+
+def test_due_words_and_the_sparkline() -> None:
+    now = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    assert due_when(datetime(2026, 11, 29, tzinfo=UTC), now) == "now"
+    assert due_when(datetime(2026, 11, 30, 20, tzinfo=UTC), now) == "later today"
+    assert due_when(datetime(2026, 12, 1, 9, tzinfo=UTC), now) == "tomorrow (Tue 1 Dec)"
+    assert due_when(datetime(2026, 12, 4, 9, tzinfo=UTC), now) == "in 4 days (Fri 4 Dec)"
+    assert sparkline([0, 1, 0, 7, 3, 0, 0]) == "▁▂▁█▄▁▁"
+    assert sparkline([0] * 7) == "▁" * 7
+
+
+async def test_home_counts_after_the_first_frame_and_shows_readiness_with_an_exam_date(
+    data_dir: Path,
+) -> None:
+    store = Store.in_dir(data_dir)
+    save_plan(store, exam_date=date(2026, 12, 20))
+    store.close()
+    app = app_for(EXAM_BANK, data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await counted(pilot)
+        assert due_text(home) == "Nothing due today · 7 new  — d studies them"
+        line = home.query_one("#readiness-line", Static)
+        assert line.display
+        outlook = home.outlook
+        assert outlook is not None and outlook.passing is not None and outlook.readiness == pytest.approx(0.5)
+        passing = outlook.passing
+        assert text_of(line) == (
+            f"Exam Sun 20 Dec, in 20 days · readiness 50% · pass probability {100 * passing.estimate:.0f}%"
+            f" ({100 * passing.low:.0f}–{100 * passing.high:.0f}%)"
+        )
+
+
+async def test_no_readiness_line_without_an_exam_date_or_once_it_has_passed(data_dir: Path) -> None:
+    app = app_for(EXAM_BANK, data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        home = await counted(pilot)
+        assert not home.query_one("#readiness-line").display
+        save_plan(app.store, exam_date=date(2026, 11, 1))
+        await pilot.press("t", "escape")
+        home = await counted(pilot)
+        assert not home.query_one("#readiness-line").display and home.outlook is not None
+        assert home.outlook.exam_date is None
+
+
+async def test_a_count_that_fails_says_so_on_the_due_line(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any) -> None:
+        raise StoreError("cannot read the data file x: it is locked")
+
+    monkeypatch.setattr(home_module, "outlook", broken)
+    app = app_for(FIXTURE, data_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        await wait_until(pilot, lambda: "could not be counted" in due_text(home))
+        assert due_text(home) == "What is due could not be counted: cannot read the data file x: it is locked"
+
+
 # -- certainty-based marks ---------------------------------------------------------------------------------
 
 
@@ -297,8 +453,12 @@ async def test_u_in_an_exam_is_saved_at_once_and_scored_in_the_results(data_dir:
 async def test_the_guide_explains_u_before_and_1_to_4_after_submitting(data_dir: Path) -> None:
     app = app_for(FIXTURE, data_dir)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s", "question_mark")
-        assert isinstance(app.screen, KeyGuide)
+        await pilot.press("question_mark")
+        guide = app.screen
+        assert isinstance(guide, KeyGuide)
+        rows = {key_label(r.keys): r for r in guide.rows}
+        assert rows["d"].words.startswith("study what is due today, then questions never answered")
+        await pilot.press("escape", "s", "question_mark")
         rows = {key_label(r.keys): r for r in app.screen.rows}  # type: ignore[attr-defined]
         assert rows["u"].enabled and "how sure" in rows["u"].words
         assert not rows["1-4"].enabled and "1 Again, 2 Hard, 3 Good, 4 Easy" in rows["1-4"].words

@@ -178,7 +178,9 @@ class QuizApp(App[None]):
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self.push_screen(HomeScreen())
         self.call_after_refresh(resume_collector)
-        if self.start == "study":
+        if self.start == "study" and self.due_first:
+            self.start_due(self.domain, self.tag)
+        elif self.start == "study":
             self.start_study(self.domain, self.tag)
         elif self.start == "exam" and self.bank is not None:
             if self.resume:
@@ -260,6 +262,46 @@ class QuizApp(App[None]):
         self.push_screen(QuestionScreen([self.bank.question(qid) for qid in ids], label=label))
         self._say_sealed(sum(qid in sealed for qid in question_ids))  # after the switch, which clears toasts
         return True
+
+    def start_due(self, domain: str | None = None, tag: str | None = None) -> bool:
+        """Study in the schedule's order: due reviews first, then new questions, taking turns across
+        domains (each answer recorded as a scheduled review); False (and when the next review is) when
+        nothing is due and nothing is new."""
+        from ..memory import study_order
+        from .screens.question import QuestionScreen
+
+        if self.bank is None:
+            return False
+        ids = study_order(self.bank, self.store, domain=domain, tag=tag, wall=self.wall)
+        if not ids:
+            self.notify(self.nothing_due(domain, tag), markup=False, timeout=8)
+            return False
+        questions = [self.bank.question(qid) for qid in ids]
+        self.push_screen(QuestionScreen(questions, label="Due", scheduled=True))
+        return True
+
+    def nothing_due(self, domain: str | None = None, tag: str | None = None) -> str:
+        """Why a due session has no question: 'Nothing is due and nothing is new: the next review is
+        due tomorrow (Tue 1 Dec).', or that the questions are all in the unfinished exam."""
+        from .screens.home import due_when
+
+        assert self.bank is not None
+        scope = " and ".join(f"{k} '{v}'" for k, v in (("domain", domain), ("tag", tag)) if v)
+        where = f" in {scope}" if scope else ""
+        matching = [
+            qid
+            for qid, d, tags in self.bank.questions.entries
+            if domain in (None, d) and tag in (None, *tags)
+        ]
+        sealed = self.exams.open_question_ids()
+        cards = self.memory.cards()
+        upcoming = [cards[qid].due for qid in matching if qid in cards and qid not in sealed]
+        if not matching:
+            return f"There are no questions{where}."
+        if not upcoming:
+            return f"Nothing to study{where}: every question is in your unfinished exam; submit or discard it first."
+        when = due_when(min(upcoming), self.memory.now())
+        return f"Nothing is due and nothing is new{where}: the next review is due {when}."
 
     def start_missed(self) -> bool:
         """Study only the questions whose latest answer was wrong; False (and a notice) when none are."""

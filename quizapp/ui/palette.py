@@ -32,6 +32,7 @@ class Mode:
 
 
 MODES = (
+    Mode("Study what is due", "due", "due reviews first, then new questions, across domains"),
     Mode("Study every question", "study", "with feedback after each"),
     Mode("Study a tag", "tag", "pick one of the bank's tags"),
     Mode("Study the missed questions", "missed", "those whose latest answer was wrong"),

@@ -67,14 +67,16 @@ COMMON: dict[str, str] = {
 GUIDES: dict[str, Guide] = {
     "HomeScreen": Guide(
         "Home",
-        "Pick what to do: study (every question, the highlighted domain with Enter, one tag, or the"
-        " ones you got wrong), take a timed practice exam, look at your history, or browse the"
-        " simulations.",
+        "Pick what to do: study (what is due, every question, the highlighted domain with Enter, one"
+        " tag, or the ones you got wrong), take a timed practice exam, look at your history, or browse"
+        " the simulations.",
         {
             "DataTable.select_cursor": "study the highlighted domain (or, on 'All domains', every question)",
             "DataTable.cursor_up": "move between the domains",
             "DataTable.cursor_down": "move between the domains",
             "home.study": "study every question (within the tag filter, if one is set), with feedback after each",
+            "home.due": "study what is due today, then questions never answered, taking turns across the"
+            " domains (the schedule's order: these answers count as reviews it asked for)",
             "home.exam": "a timed practice exam: a start page says how many questions and minutes first",
             "home.missed": "study only the questions whose latest answer was wrong",
             "home.tag": "pick a tag: study it now, and keep it as the filter of the domain rows",

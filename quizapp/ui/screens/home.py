@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
+from ...bank import Bank
 from ...exams import ExamOptions, OpenExam, open_exam
 from ...history import plural
 from ..dialogs.confirm import ConfirmDialog
@@ -22,12 +29,134 @@ from ..dialogs.tags import ANY_TAG, TagDialog, tag_counts
 from ..widgets.prose import literal, markdown
 
 if TYPE_CHECKING:
+    from ...readiness import PassEstimate
+    from ...study.due import DueForecast
     from ..app import QuizApp
 
-MODE_ACTIONS = ("study", "exam", "missed", "tag", "history", "simulations", "skipped", "resume", "discard")
+MODE_ACTIONS = (
+    "study",
+    "due",
+    "exam",
+    "missed",
+    "tag",
+    "history",
+    "simulations",
+    "skipped",
+    "resume",
+    "discard",
+)
 """The home keys' actions (the command palette offers each)."""
 ALL = "__all__"
 """Row key of the 'All domains' row."""
+
+
+SEP = (" · ", "dim")
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What home says of the learner's memory: what is due, and, when an exam date is planned and
+    still ahead, the readiness for it and the chance of passing (as `quizapp stats` computes them)."""
+
+    due: DueForecast
+    now: datetime
+    exam_date: date | None = None
+    readiness: float | None = None
+    passing: PassEstimate | None = None
+
+
+def outlook(bank: Bank, path: Path, wall: Callable[[], float]) -> Outlook:
+    """Count what is due and, with an exam date ahead, estimate readiness and the pass probability.
+    Runs in a worker thread, so it opens a store of its own (a connection serves one thread) and
+    loads the scheduler and NumPy there, never on the way to the first screen."""
+    from ...memory import Memory
+    from ...readiness import exam_moment, load_plan, pass_probability, recall_probabilities
+    from ...store import Store
+    from ...study.due import forecast, local_date
+
+    store = Store(path)
+    try:
+        memory = Memory.for_bank(store, bank, wall=wall)
+        now = memory.now()
+        cards = memory.cards()
+        ids = [qid for qid, _, _ in bank.questions.entries]
+        due = forecast(cards, ids, now)
+        plan = load_plan(store)
+        if plan.exam_date is None or plan.exam_date < local_date(now) or not ids:
+            return Outlook(due, now)
+        chances = recall_probabilities(cards, ids, exam_moment(plan.exam_date), plan.prior)
+        readiness = sum(chances.values()) / len(chances)
+        return Outlook(due, now, plan.exam_date, readiness, pass_probability(bank, chances))
+    finally:
+        store.close()
+
+
+def day_text(day: date) -> str:
+    """'Tue 1 Dec'."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def due_when(due: datetime, now: datetime) -> str:
+    """When a card falls due, in local days: 'now', 'later today', 'tomorrow (Tue 1 Dec)', 'in 4
+    days (Fri 4 Dec)'."""
+    if due <= now:
+        return "now"
+    days = (due.astimezone().date() - now.astimezone().date()).days
+    if days == 0:
+        return "later today"
+    day = day_text(due.astimezone().date())
+    return f"tomorrow ({day})" if days == 1 else f"in {days} days ({day})"
+
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: list[int]) -> str:
+    """One bar per day, as tall as its count against the busiest day: '▁█▁▄▁▁▁'; a day with nothing
+    due is the lowest bar, and any day with something due is taller."""
+    peak = max(counts, default=0)
+    return "".join(BARS[0] if n == 0 else BARS[max(1, round(7 * n / peak))] for n in counts)
+
+
+def due_line(due: DueForecast, now: datetime) -> Content:
+    """'Due today 3 · 45 new · next 7 days ▃▁█▂▁▁▅ 11 — d studies them'; with nothing due and
+    nothing new, when the next review is."""
+    parts: list[str | tuple[str, str]] = (
+        ["Due today ", (str(due.today), "bold")] if due.today else ["Nothing due today"]
+    )
+    if due.new:
+        parts += [SEP, (str(due.new), "bold"), " new"]
+    elif not due.today:
+        parts += [", nothing new"]
+    if due.next_due is not None:  # some question was answered: there is a schedule to show
+        if not due.today and not due.new:
+            parts += [SEP, "next review ", (due_when(due.next_due, now), "bold")]
+        counts = [n for _, n in due.days]
+        week = [(sparkline(counts), "bold $text-accent"), f" {sum(counts)}"] if any(counts) else ["none"]
+        parts += [SEP, f"next {len(counts)} days ", *week]
+    if due.today or due.new:
+        parts += [("  — ", "dim"), ("d", "bold"), " studies them"]
+    return Content.assemble(*parts)
+
+
+def readiness_line(view: Outlook) -> Content:
+    """'Exam Sun 20 Dec, in 20 days · readiness 62% · pass probability 41% (38–44%)'."""
+    assert view.exam_date is not None and view.readiness is not None and view.passing is not None
+    days = (view.exam_date - view.now.astimezone().date()).days
+    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+    passing = view.passing
+    return Content.assemble(
+        ("Exam ", "bold"),
+        (day_text(view.exam_date), "bold"),
+        f", {when}",
+        SEP,
+        "readiness ",
+        (f"{100 * view.readiness:.0f}%", "bold"),
+        SEP,
+        "pass probability ",
+        (f"{100 * passing.estimate:.0f}%", "bold"),
+        (f" ({100 * passing.low:.0f}–{100 * passing.high:.0f}%)", "dim"),
+    )
 
 
 def offer_text(unfinished: OpenExam) -> Content:
@@ -57,6 +186,7 @@ class HomeScreen(SaysWhy, Screen[None]):
 
     BINDINGS = [
         Binding("s", "study", "Study", id="home.study"),
+        Binding("d", "due", "Due", show=False, id="home.due"),  # the due line says it
         Binding("e", "exam", "Exam", id="home.exam"),
         Binding("m", "missed", "Missed", id="home.missed"),
         Binding("t", "tag", "Tag", id="home.tag"),
@@ -71,9 +201,19 @@ class HomeScreen(SaysWhy, Screen[None]):
 
     app: QuizApp
 
+    class OutlookCounted(Message):
+        """The worker counted what is due (and the readiness): home shows it."""
+
+        def __init__(self, outlook: Outlook) -> None:
+            super().__init__()
+            self.outlook = outlook
+
     def __init__(self) -> None:
         super().__init__()
         self.unfinished: OpenExam | None = None
+        self.outlook: Outlook | None = None
+        """What is due and the readiness, once the worker has counted them (None until then)."""
+        self._counting = False
 
     def compose(self) -> ComposeResult:
         """Title, description, domains table, hints, and the skipped-files line if any."""
@@ -87,8 +227,11 @@ class HomeScreen(SaysWhy, Screen[None]):
             if bank.manifest.description:
                 yield markdown(bank.manifest.description, id="bank-description")
             yield DataTable(id="domains", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="memory-lines"):
+                yield Static(Content.styled("Counting what is due…", "dim"), id="due-line")
+                yield Static(id="readiness-line")
             yield Static(id="filter-line")
-            yield Static(id="home-hint")
+            yield Static(id="home-hint", classes="-under-due")
             if bank.skipped:
                 count = len(bank.skipped)
                 line = Content.assemble(
@@ -135,12 +278,50 @@ class HomeScreen(SaysWhy, Screen[None]):
             self.show_offer()
             self.show_filter()
             table.focus()
+            self.query_one("#readiness-line").display = False
+            self.call_after_refresh(self._first_count)  # after the first frame: start-up does not wait
 
     def on_screen_resume(self) -> None:
-        """Back from a session or an exam: show the new progress and any unfinished exam."""
+        """Back from a session or an exam: show the new progress, what is due now, and any
+        unfinished exam."""
         if self.app.bank is not None:
             self.fill_domains()
             self.show_offer()
+            if self._counting:  # not on the first show: on_mount counts after the first frame
+                self.count_due()
+
+    def _first_count(self) -> None:
+        """The first count, once the first frame is drawn."""
+        self._counting = True
+        self.count_due()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="outlook", description="count what is due")
+    def count_due(self) -> None:
+        """Count what is due (and the readiness) in a thread; the result comes back as a message."""
+        bank = self.app.bank
+        assert bank is not None
+        counted = outlook(bank, self.app.store.path, self.app.wall)
+        if not get_current_worker().is_cancelled:  # a newer count is on its way
+            self.post_message(self.OutlookCounted(counted))
+
+    @on(OutlookCounted)
+    def show_outlook(self, event: OutlookCounted) -> None:
+        """The due line, and the readiness line when an exam date is ahead."""
+        self.outlook = view = event.outlook
+        self.query_one("#due-line", Static).update(due_line(view.due, view.now))
+        line = self.query_one("#readiness-line", Static)
+        line.display = view.passing is not None
+        if view.passing is not None:
+            line.update(readiness_line(view))
+
+    @on(Worker.StateChanged)
+    def outlook_failed(self, event: Worker.StateChanged) -> None:
+        """A count that failed (the data file cannot be read) says so on the due line."""
+        if event.worker.group == "outlook" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.query_one("#due-line", Static).update(
+                Content.styled(f"What is due could not be counted: {error}", "$text-error")
+            )
 
     def show_hint(self, fresh: bool) -> None:
         """The ways in under the table; on a fresh install (nothing answered, no exam taken) what to
@@ -198,7 +379,7 @@ class HomeScreen(SaysWhy, Screen[None]):
                 Content.assemble(
                     ("Studying only ", "bold"),
                     " and ".join(p for p in parts if p),
-                    " — Enter and s use it; t changes the tag",
+                    " — Enter, s and d use it; t changes the tag",
                 )
             )
 
@@ -235,7 +416,7 @@ class HomeScreen(SaysWhy, Screen[None]):
         bank = self.app.bank
         if bank is None:
             return "the bank cannot be opened (see above); q quits" if action in MODE_ACTIONS else None
-        if action in ("study", "exam", "missed", "tag") and not bank.questions:
+        if action in ("study", "due", "exam", "missed", "tag") and not bank.questions:
             return "this bank has no questions yet"
         if action == "skipped" and not bank.skipped:
             return "no file was skipped: every file of the bank loaded"
@@ -303,6 +484,10 @@ class HomeScreen(SaysWhy, Screen[None]):
     def action_study(self) -> None:
         """Study every question (within the app's domain/tag filter)."""
         self.app.start_study(self.app.domain, self.app.tag)
+
+    def action_due(self) -> None:
+        """Study what is due, then new questions, in the schedule's order (within the filter)."""
+        self.app.start_due(self.app.domain, self.app.tag)
 
     def action_simulations(self) -> None:
         """Browse every simulation and run any at its defaults."""
