@@ -56,7 +56,7 @@ class Clock:
 
 @pytest.fixture(autouse=True)
 def utc() -> Iterator[None]:
-    """Local dates are UTC dates, so 'tomorrow (Tue 1 Dec)' does not depend on the machine."""
+    """Local dates are UTC dates, so 'in 4 days (Fri 4 Dec)' does not depend on the machine."""
     was = os.environ.get("TZ")
     os.environ["TZ"] = "UTC"
     time.tzset()
@@ -303,7 +303,7 @@ async def test_with_nothing_due_and_nothing_new_home_and_d_say_when_the_next_rev
         await pilot.press("escape")  # the summary
         home = await counted(pilot)
         line = due_text(home)
-        assert line.startswith("Nothing due today, nothing new · next review ")
+        assert line.startswith("Nothing due or new · next review ")
         assert "next 7 days " in line and "d studies" not in line
         cards = app.memory.cards()
         first = min(c.due for c in cards.values())
@@ -325,7 +325,7 @@ def test_due_words_and_the_sparkline() -> None:
     now = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
     assert due_when(datetime(2026, 11, 29, tzinfo=UTC), now) == "now"
     assert due_when(datetime(2026, 11, 30, 20, tzinfo=UTC), now) == "later today"
-    assert due_when(datetime(2026, 12, 1, 9, tzinfo=UTC), now) == "tomorrow (Tue 1 Dec)"
+    assert due_when(datetime(2026, 12, 1, 9, tzinfo=UTC), now) == "tomorrow"
     assert due_when(datetime(2026, 12, 4, 9, tzinfo=UTC), now) == "in 4 days (Fri 4 Dec)"
     assert sparkline([0, 1, 0, 7, 3, 0, 0]) == "▁▂▁█▄▁▁"
     assert sparkline([0] * 7) == "▁" * 7
@@ -411,7 +411,7 @@ async def test_certainty_based_marks_are_off_until_turned_on_and_then_in_the_sum
         dialog = await study_both(pilot, sure=True)
         # right and sure: +3; wrong with nothing said: 0 (level 1 risks nothing)
         assert text_of(dialog.query_one("#summary-cbm", Static)) == (
-            "Certainty-based marks 1.5 per question (+3 in all; best 3, worst −6)  ·  how sure said on 1 of 2"
+            "Certainty-based marks 1.5 per question (3 best, −6 worst)\n+3 in all · how sure said on 1 of 2"
         )
         await pilot.press("escape")
         dialog = await study_both(pilot, sure=False)
@@ -443,7 +443,7 @@ async def test_u_in_an_exam_is_saved_at_once_and_scored_in_the_results(data_dir:
         results = app.screen
         # question 1 right and sure (+3); the other four unanswered, at level 1 (0 each)
         assert text_of(results.query_one("#results-cbm", Static)) == (
-            "Certainty-based marks 0.6 per question (+3 in all; best 3, worst −6)  ·  how sure said on 1 of 5"
+            "Certainty-based marks 0.6 per question (3 best, −6 worst)\n+3 in all · how sure said on 1 of 5"
         )
 
 

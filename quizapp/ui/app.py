@@ -282,7 +282,7 @@ class QuizApp(App[None]):
 
     def nothing_due(self, domain: str | None = None, tag: str | None = None) -> str:
         """Why a due session has no question: 'Nothing is due and nothing is new: the next review is
-        due tomorrow (Tue 1 Dec).', or that the questions are all in the unfinished exam."""
+        due in 3 days (Thu 3 Dec).', or that the questions are all in the unfinished exam."""
         from .screens.home import due_when
 
         assert self.bank is not None

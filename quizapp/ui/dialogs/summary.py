@@ -25,15 +25,16 @@ def score_line(results: Sequence[AnswerResult]) -> str:
 
 
 def cbm_line(score: CbmScore, stated: int) -> Content:
-    """'Certainty-based marks 1.8 per question (9 in all; best 3, worst −6) · sure on 4 of 5'."""
+    """'Certainty-based marks 1.8 per question (3 best, −6 worst)' and, under it, '9 in all · how
+    sure said on 4 of 5'."""
     mean = score.mean or 0.0
     return Content.assemble(
         "Certainty-based marks ",
         (f"{mean:.1f}".replace("-", "−"), "bold"),
         " per question",
-        (f" ({score.total:+d} in all; best 3, worst −6)".replace("-", "−"), "dim"),
-        ("  ·  ", "dim"),
-        f"how sure said on {stated} of {score.answered}",
+        (" (3 best, −6 worst)", "dim"),
+        "\n",
+        (f"{score.total:+d} in all · how sure said on {stated} of {score.answered}".replace("-", "−"), "dim"),
     )
 
 

@@ -97,15 +97,13 @@ def day_text(day: date) -> str:
 
 
 def due_when(due: datetime, now: datetime) -> str:
-    """When a card falls due, in local days: 'now', 'later today', 'tomorrow (Tue 1 Dec)', 'in 4
-    days (Fri 4 Dec)'."""
+    """When a card falls due, in local days: 'now', 'later today', 'tomorrow', 'in 4 days (Fri 4 Dec)'."""
     if due <= now:
         return "now"
     days = (due.astimezone().date() - now.astimezone().date()).days
     if days == 0:
         return "later today"
-    day = day_text(due.astimezone().date())
-    return f"tomorrow ({day})" if days == 1 else f"in {days} days ({day})"
+    return "tomorrow" if days == 1 else f"in {days} days ({day_text(due.astimezone().date())})"
 
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -121,13 +119,13 @@ def sparkline(counts: list[int]) -> str:
 def due_line(due: DueForecast, now: datetime) -> Content:
     """'Due today 3 · 45 new · next 7 days ▃▁█▂▁▁▅ 11 — d studies them'; with nothing due and
     nothing new, when the next review is."""
-    parts: list[str | tuple[str, str]] = (
-        ["Due today ", (str(due.today), "bold")] if due.today else ["Nothing due today"]
-    )
+    parts: list[str | tuple[str, str]]
+    if due.today:
+        parts = ["Due today ", (str(due.today), "bold")]
+    else:
+        parts = ["Nothing due today" if due.new else "Nothing due or new"]
     if due.new:
         parts += [SEP, (str(due.new), "bold"), " new"]
-    elif not due.today:
-        parts += [", nothing new"]
     if due.next_due is not None:  # some question was answered: there is a schedule to show
         if not due.today and not due.new:
             parts += [SEP, "next review ", (due_when(due.next_due, now), "bold")]
