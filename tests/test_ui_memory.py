@@ -26,11 +26,12 @@ from quizapp.study.rating import CONFIDENCE_NAMES
 from quizapp.ui import QuizApp, make_app
 from quizapp.ui.dialogs.keys import KeyGuide, key_label
 from quizapp.ui.dialogs.summary import SummaryDialog
-from quizapp.ui.screens import home as home_module
 from quizapp.ui.screens.exam import ExamScreen
 from quizapp.ui.screens.exam_results import ExamResultsScreen
-from quizapp.ui.screens.home import HomeScreen, due_when, sparkline
+from quizapp.ui.screens.home import HomeScreen
 from quizapp.ui.screens.question import QuestionScreen
+from quizapp.ui.widgets import outlook as outlook_module
+from quizapp.ui.widgets.outlook import due_when, sparkline
 from quizapp.ui.widgets.question_text import CONFIDENCE_WORDS, next_confidence
 
 from .test_ui import FIXTURE, keys, text_of, wait_until
@@ -370,7 +371,7 @@ async def test_a_count_that_fails_says_so_on_the_due_line(
     def broken(*_: Any) -> None:
         raise StoreError("cannot read the data file x: it is locked")
 
-    monkeypatch.setattr(home_module, "outlook", broken)
+    monkeypatch.setattr(outlook_module, "count", broken)
     app = app_for(FIXTURE, data_dir)
     async with app.run_test(size=SIZE) as pilot:
         home = app.screen

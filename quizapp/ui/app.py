@@ -283,7 +283,7 @@ class QuizApp(App[None]):
     def nothing_due(self, domain: str | None = None, tag: str | None = None) -> str:
         """Why a due session has no question: 'Nothing is due and nothing is new: the next review is
         due in 3 days (Thu 3 Dec).', or that the questions are all in the unfinished exam."""
-        from .screens.home import due_when
+        from .widgets.outlook import due_when
 
         assert self.bank is not None
         scope = " and ".join(f"{k} '{v}'" for k, v in (("domain", domain), ("tag", tag)) if v)
