@@ -308,6 +308,8 @@ def test_forecast_counts_due_today_new_and_the_next_seven_days():
     assert [n for _, n in got.days] == [2, 0, 0, 0, 0, 0, 1]
     assert got.days[0][0].isoformat() == "2027-03-02" and got.week == 3
     assert got.as_json()["days"][6] == {"date": "2027-03-08", "due": 1}
+    assert got.next_due == at(-2)  # the earliest card, overdue or not
+    assert forecast({}, ids, now, tz=UTC).next_due is None
 
 
 def test_study_order_on_the_store_puts_yesterdays_mistakes_first(tmp_path):

@@ -31,6 +31,7 @@ from quizapp.exams import ExamOptions, begin_exam, plan_exam
 from quizapp.store import Store
 from quizapp.ui import QuizApp, make_app
 from quizapp.ui.screens.exam import ExamScreen
+from quizapp.ui.screens.home import HomeScreen
 from quizapp.ui.screens.question import QuestionScreen
 from quizapp.ui.screens.simulation import SimulationScreen
 from quizapp.ui.widgets.options import OptionsView
@@ -105,7 +106,10 @@ async def press_options(pilot: Pilot[Any], *option_ids: str) -> None:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let workers finish and the screen catch up (a simulation's last frame, a recompose)."""
+    """Let workers finish and the screen catch up (home's count of what is due, which starts after
+    the first frame; a simulation's last frame; a recompose)."""
+    for home in [s for s in pilot.app.screen_stack if isinstance(s, HomeScreen)]:
+        await wait_until(pilot, lambda home=home: home.outlook is not None)  # type: ignore[misc]
     await wait_for_workers(pilot)
     await pilot.pause()
 
@@ -122,6 +126,7 @@ def then(*steps: Steps) -> Steps:
 
 def press(*keys: str) -> Steps:
     async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
         await pilot.press(*keys)
         await settle(pilot)
 
@@ -172,7 +177,7 @@ async def linked_simulation(pilot: Pilot[Any]) -> None:
 
 @pytest.mark.parametrize("size", BOTH)
 def test_home(snap_compare: Snap, data_dir: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(app_for(UI_BANK, data_dir), terminal_size=size)
+    assert snap_compare(app_for(UI_BANK, data_dir), terminal_size=size, run_before=settle)
 
 
 @pytest.mark.parametrize("size", BOTH)
@@ -328,7 +333,7 @@ def test_history(snap_compare: Snap, data_dir: Path, size: tuple[int, int]) -> N
 
 def test_home_offers_the_unfinished_exam(snap_compare: Snap, data_dir: Path) -> None:
     stored_exams(EXAM_BANK, data_dir)
-    assert snap_compare(app_for(EXAM_BANK, data_dir))
+    assert snap_compare(app_for(EXAM_BANK, data_dir), run_before=settle)
 
 
 def test_open_exam_dialog(snap_compare: Snap, data_dir: Path) -> None:

@@ -99,6 +99,9 @@ class DueForecast:
     new: int
     days: list[tuple[date, int]]
     """(date, cards due that day) for the days after today."""
+    next_due: datetime | None = None
+    """When the earliest card falls due (overdue ones included); None with no cards. What home says
+    when nothing is due and nothing is new."""
 
     @property
     def week(self) -> int:
@@ -128,10 +131,13 @@ def forecast(
     today_date = local_date(now, tz)
     per_day = [0] * days
     today = 0
+    earliest: datetime | None = None
     for qid in question_ids:
         card = cards.get(qid)
         if card is None:
             continue
+        if earliest is None or card.due < earliest:
+            earliest = card.due
         if card.due < horizon:
             today += 1
         else:
@@ -139,4 +145,4 @@ def forecast(
             if ahead < days:
                 per_day[ahead] += 1
     new = sum(qid not in cards for qid in question_ids)
-    return DueForecast(today, new, [(today_date + DAY * (i + 1), n) for i, n in enumerate(per_day)])
+    return DueForecast(today, new, [(today_date + DAY * (i + 1), n) for i, n in enumerate(per_day)], earliest)

@@ -8,6 +8,7 @@ import gc
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,15 +26,18 @@ from ..exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, pl
 from ..history import plural
 from ..locations import bundled_bank
 from ..locations import data_dir as default_data_dir
-from ..store import Store
+from ..store import Store, StoreError
 from ..study.session import select
 from ..text import clean
 from .screens.home import HomeScreen
 
 if TYPE_CHECKING:
+    from ..memory import Memory
     from .screens.exam import ExamScreen
 
 STARTS = ("home", "study", "exam")
+CBM_KEY = "cbm"
+"""The store setting that turns certainty-based marks on in study summaries and exam results."""
 UNUSABLE_BANK = 1
 """The exit status after the 'bank cannot be opened' screen: a script running quizapp sees it failed."""
 
@@ -112,6 +116,9 @@ class QuizApp(App[None]):
         self.store = store
         self.exams = ExamStore(store, wall=wall) if wall is not None else ExamStore(store)
         """Exams in the store; ``wall`` (tests) replaces the wall clock its dates and pauses use."""
+        self.wall: Clock = wall or time.time
+        """The wall clock answers are stamped with and the schedule is read at (tests freeze it)."""
+        self._memory: Memory | None = None
         self.start = start
         self.domain = domain
         self.tag = tag
@@ -119,9 +126,40 @@ class QuizApp(App[None]):
         self.exam_options = exam or ExamOptions()
         self.resume = resume
         self.clock = clock
-        """The exam clock (monotonic seconds); tests inject one they move by hand."""
+        """The clock of exams and of study answers' times (monotonic seconds); tests inject one they
+        move by hand."""
         self.due_first = due
         """`study --due`: study in the schedule's order (``quizapp.memory.study_order``)."""
+
+    @property
+    def memory(self) -> Memory:
+        """The learner's FSRS cards on the app's store: every study answer is recorded through it.
+        Built on first use, so start-up never loads the scheduler."""
+        if self._memory is None:
+            from ..memory import Memory
+
+            self._memory = Memory.for_bank(self.store, self.bank, wall=self.wall)
+        return self._memory
+
+    @property
+    def cbm(self) -> bool:
+        """Whether study summaries and exam results show certainty-based marks (a stored setting)."""
+        return self.store.setting(CBM_KEY) == "on"
+
+    def toggle_cbm(self) -> None:
+        """Turn certainty-based marks on or off (kept in the store), and say which."""
+        try:
+            self.store.set_setting(CBM_KEY, None if self.cbm else "on")
+        except StoreError as exc:
+            self.notify(str(exc), title="The setting was not saved", severity="error", markup=False)
+            return
+        self.notify(
+            "Certainty-based marks are on: summaries and exam results score how sure you said you were"
+            " (u before submitting)."
+            if self.cbm
+            else "Certainty-based marks are off.",
+            markup=False,
+        )
 
     @property
     def scoring(self) -> Scoring:
@@ -140,7 +178,9 @@ class QuizApp(App[None]):
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self.push_screen(HomeScreen())
         self.call_after_refresh(resume_collector)
-        if self.start == "study":
+        if self.start == "study" and self.due_first:
+            self.start_due(self.domain, self.tag)
+        elif self.start == "study":
             self.start_study(self.domain, self.tag)
         elif self.start == "exam" and self.bank is not None:
             if self.resume:
@@ -222,6 +262,46 @@ class QuizApp(App[None]):
         self.push_screen(QuestionScreen([self.bank.question(qid) for qid in ids], label=label))
         self._say_sealed(sum(qid in sealed for qid in question_ids))  # after the switch, which clears toasts
         return True
+
+    def start_due(self, domain: str | None = None, tag: str | None = None) -> bool:
+        """Study in the schedule's order: due reviews first, then new questions, taking turns across
+        domains (each answer recorded as a scheduled review); False (and when the next review is) when
+        nothing is due and nothing is new."""
+        from ..memory import study_order
+        from .screens.question import QuestionScreen
+
+        if self.bank is None:
+            return False
+        ids = study_order(self.bank, self.store, domain=domain, tag=tag, wall=self.wall)
+        if not ids:
+            self.notify(self.nothing_due(domain, tag), markup=False, timeout=8)
+            return False
+        questions = [self.bank.question(qid) for qid in ids]
+        self.push_screen(QuestionScreen(questions, label="Due", scheduled=True))
+        return True
+
+    def nothing_due(self, domain: str | None = None, tag: str | None = None) -> str:
+        """Why a due session has no question: 'Nothing is due and nothing is new: the next review is
+        due in 3 days (Thu 3 Dec).', or that the questions are all in the unfinished exam."""
+        from .widgets.outlook import due_when
+
+        assert self.bank is not None
+        scope = " and ".join(f"{k} '{v}'" for k, v in (("domain", domain), ("tag", tag)) if v)
+        where = f" in {scope}" if scope else ""
+        matching = [
+            qid
+            for qid, d, tags in self.bank.questions.entries
+            if domain in (None, d) and tag in (None, *tags)
+        ]
+        sealed = self.exams.open_question_ids()
+        cards = self.memory.cards()
+        upcoming = [cards[qid].due for qid in matching if qid in cards and qid not in sealed]
+        if not matching:
+            return f"There are no questions{where}."
+        if not upcoming:
+            return f"Nothing to study{where}: every question is in your unfinished exam; submit or discard it first."
+        when = due_when(min(upcoming), self.memory.now())
+        return f"Nothing is due and nothing is new{where}: the next review is due {when}."
 
     def start_missed(self) -> bool:
         """Study only the questions whose latest answer was wrong; False (and a notice) when none are."""

@@ -32,6 +32,7 @@ class Mode:
 
 
 MODES = (
+    Mode("Study what is due", "due", "due reviews first, then new questions, across domains"),
     Mode("Study every question", "study", "with feedback after each"),
     Mode("Study a tag", "tag", "pick one of the bank's tags"),
     Mode("Study the missed questions", "missed", "those whose latest answer was wrong"),
@@ -63,6 +64,10 @@ def system_commands(app: QuizApp, screen: Screen[object]) -> Iterator[SystemComm
         where = f"{key} on the home screen" if isinstance(screen, HomeScreen) else f"goes home, then {key}"
         text = f"Not now: {reason}" if reason else f"{mode.help} ({where})"
         yield SystemCommand(mode.title, text, partial(app.run_mode, mode.action))
+    cbm = "on: summaries and exam results score how sure you said you were" if app.cbm else "off"
+    yield SystemCommand(
+        "Certainty-based marks", f"{cbm} (choose to turn {'off' if app.cbm else 'on'})", app.toggle_cbm
+    )
     yield SystemCommand("Key guide", "what each key does on this screen (?)", app.action_toggle_keys)
     yield SystemCommand("Theme", "change the colours (Textual's theme picker)", app.action_change_theme)
     quit_text = (

@@ -37,6 +37,14 @@ CHOOSE = (
     "choose an option by its letter or its number (c or 3 is the third); on a 'choose N' question"
     " each press ticks or unticks, and a tick past N is refused"
 )
+RATE = (
+    "after the feedback: rate the answer yourself, 1 Again, 2 Hard, 3 Good, 4 Easy; the next review"
+    " moves with it (the automatic rating's own number puts it back)"
+)
+SURE = (
+    "say how sure you are of your choice: unsure, fairly sure, sure, or not said (each press goes on"
+    " to the next)"
+)
 SIMULATION = (
     "open the simulation of the option under the cursor; when that option has none, say so and offer"
     " the question's own simulations"
@@ -59,14 +67,16 @@ COMMON: dict[str, str] = {
 GUIDES: dict[str, Guide] = {
     "HomeScreen": Guide(
         "Home",
-        "Pick what to do: study (every question, the highlighted domain with Enter, one tag, or the"
-        " ones you got wrong), take a timed practice exam, look at your history, or browse the"
-        " simulations.",
+        "Pick what to do: study (what is due, every question, the highlighted domain with Enter, one"
+        " tag, or the ones you got wrong), take a timed practice exam, look at your history, or browse"
+        " the simulations.",
         {
             "DataTable.select_cursor": "study the highlighted domain (or, on 'All domains', every question)",
             "DataTable.cursor_up": "move between the domains",
             "DataTable.cursor_down": "move between the domains",
             "home.study": "study every question (within the tag filter, if one is set), with feedback after each",
+            "home.due": "study what is due today, then questions never answered, taking turns across the"
+            " domains (the schedule's order: these answers count as reviews it asked for)",
             "home.exam": "a timed practice exam: a start page says how many questions and minutes first",
             "home.missed": "study only the questions whose latest answer was wrong",
             "home.tag": "pick a tag: study it now, and keep it as the filter of the domain rows",
@@ -83,10 +93,17 @@ GUIDES: dict[str, Guide] = {
     ),
     "QuestionScreen": Guide(
         "Study question",
-        "Choose, then press Enter: the same screen turns into the feedback, with every option's why."
-        " Every answer is saved the moment you submit it.",
+        "Choose, then press Enter: the same screen turns into the feedback, with every option's why"
+        " and how the answer was rated for the review schedule. Every answer is saved the moment you"
+        " submit it.",
         {
             "question.choose": CHOOSE,
+            "question.confidence": "before submitting: " + SURE + "; it goes into the rating, and"
+            " into certainty-based marks when they are on",
+            "question.rate-again": RATE,
+            "question.rate-hard": RATE,
+            "question.rate-good": RATE,
+            "question.rate-easy": RATE,
             "question.submit": "submit your choice, and nothing else: it never changes the choice",
             "question.next": "after the feedback: the next question (after the last one, the summary)",
             "question.simulate": "after the feedback: " + SIMULATION,
@@ -104,6 +121,7 @@ GUIDES: dict[str, Guide] = {
             "exam.next": "skip to the next question without answering",
             "exam.previous": "the previous question",
             "exam.mark": "mark (or unmark) this question for review: ⚑ in the grid and the review list",
+            "exam.confidence": SURE + "; saved at once, and scored by certainty-based marks when they are on",
             "exam.grid": "the grid of every question: answered, unanswered, marked; Enter jumps to one",
             "exam.grid-always": "the grid, also on a question with a 7th option (where g chooses G)",
             "exam.submit": "review every question, then submit (asks when some are unanswered or marked)",

@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ...study.rating import CbmScore, cbm_score
 from ...study.session import AnswerResult
 from ...text import plain
 from .keys import KEYS_BINDING, SaysWhy, sentence
@@ -21,6 +22,20 @@ def score_line(results: Sequence[AnswerResult]) -> str:
     right, total = sum(r.correct for r in results), len(results)
     percent = round(100 * right / total) if total else 0
     return f"{right} / {total} correct ({percent}%)"
+
+
+def cbm_line(score: CbmScore, stated: int) -> Content:
+    """'Certainty-based marks 1.8 per question (3 best, −6 worst)' and, under it, '9 in all · how
+    sure said on 4 of 5'."""
+    mean = score.mean or 0.0
+    return Content.assemble(
+        "Certainty-based marks ",
+        (f"{mean:.1f}".replace("-", "−"), "bold"),
+        " per question",
+        (" (3 best, −6 worst)", "dim"),
+        "\n",
+        (f"{score.total:+d} in all · how sure said on {stated} of {score.answered}".replace("-", "−"), "dim"),
+    )
 
 
 RETAKE = "retake"
@@ -36,15 +51,21 @@ class SummaryDialog(SaysWhy, ModalScreen[str | None]):
         KEYS_BINDING,
     ]
 
-    def __init__(self, results: Sequence[AnswerResult]) -> None:
+    def __init__(self, results: Sequence[AnswerResult], *, cbm: bool = False) -> None:
         super().__init__()
         self.results = list(results)
+        self.cbm = cbm
+        """Show certainty-based marks (the setting is on), when the learner said how sure at least once."""
 
     def compose(self) -> ComposeResult:
         """The score and each question's result (a long title wraps under itself, not under the mark)."""
         with Vertical(id="summary-dialog", classes="dialog"):
             yield Static(Content.styled("Session complete", "bold"), classes="dialog-title")
             yield Static(Content.styled(score_line(self.results), "bold"), id="summary-score")
+            stated = sum(r.confidence is not None for r in self.results)
+            if self.cbm and stated:
+                score = cbm_score((r.correct, r.confidence) for r in self.results)
+                yield Static(cbm_line(score, stated), id="summary-cbm")
             with VerticalScroll(id="summary-list"):
                 for r in self.results:
                     mark = ("✓", "bold $text-success") if r.correct else ("✗", "bold $text-error")

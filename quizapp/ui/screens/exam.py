@@ -23,7 +23,7 @@ from ..dialogs.exam_grid import QuestionGridDialog
 from ..dialogs.keys import SaysWhy
 from ..widgets.exam_parts import ExamHeader, QuestionPane
 from ..widgets.options import OptionsView, choice_bindings, too_few_options
-from ..widgets.question_text import ChoiceStatus
+from ..widgets.question_text import ChoiceStatus, next_confidence
 from .exam_submit import SUBMIT, SubmitReviewScreen
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ class ExamScreen(SaysWhy, Screen[None]):
         Binding("n", "next", "Next", id="exam.next"),
         Binding("p", "previous", "Prev", id="exam.previous"),
         Binding("m", "mark", "Mark", id="exam.mark"),
+        Binding("u", "confidence", "Sure?", show=False, id="exam.confidence"),
         Binding("g", "grid", "Grid", id="exam.grid"),
         Binding("ctrl+g", "open_grid", "Grid", show=False, id="exam.grid-always"),
         Binding("s,ctrl+s", "review", "Submit", id="exam.submit"),
@@ -98,10 +99,10 @@ class ExamScreen(SaysWhy, Screen[None]):
     def _show_state(self, refusal: str | None = None) -> None:
         """Push the item's choice into the options and the count line, and redraw the header."""
         options = self.query_one(OptionsView)
-        chosen = self.exam.items[self.exam.current].chosen
-        options.set_state(chosen, None)
+        item = self.exam.items[self.exam.current]
+        options.set_state(item.chosen, None)
         options.focus(scroll_visible=False)
-        self.query_one(ChoiceStatus).show(chosen, refusal)
+        self.query_one(ChoiceStatus).show(item.chosen, refusal, item.confidence)
         self._show_header()
         self.refresh_bindings()
 
@@ -221,6 +222,15 @@ class ExamScreen(SaysWhy, Screen[None]):
             await self.go(self.exam.current + 1)
         else:
             self.action_review()
+
+    def action_confidence(self) -> None:
+        """u: how sure the learner is of this answer (unsure, fairly sure, sure, not said), saved at
+        once; certainty-based marks score it when the exam is submitted."""
+        try:
+            self.exam.set_confidence(next_confidence(self.exam.items[self.exam.current].confidence))
+        except StoreError as exc:
+            self._not_saved(exc)
+        self._show_state()
 
     def action_mark(self) -> None:
         """Mark (or unmark) the question for review."""

@@ -17,8 +17,10 @@ from textual.widgets import DataTable, Footer, Static
 from ...history import clock_text, pause_text
 from ...study.choice import Shown, scoring_rule
 from ...study.exam import Exam, ExamResult, points
+from ...study.rating import exam_cbm
 from ...text import plain
 from ..dialogs.keys import SaysWhy
+from ..dialogs.summary import cbm_line
 from ..widgets.exam_grid import MARK_FLAG
 from ..widgets.options import MARK_CORRECT, MARK_WRONG
 
@@ -130,6 +132,9 @@ class ExamResultsScreen(SaysWhy, Screen[None]):
         yield Static(verdict(self.result), id="results-score")  # always in view, whatever the size
         with VerticalScroll(id="results-summary", can_focus=False):
             yield Static(facts(self.exam, self.result), id="results-facts")
+            stated = sum(item.confidence is not None for item in self.exam.items)
+            if stated and self.app.cbm:
+                yield Static(cbm_line(exam_cbm(self.exam), stated), id="results-cbm")
             yield DataTable(id="results-domains", cursor_type="none", zebra_stripes=True)
         yield Static(id="results-filter")
         yield DataTable(id="results-questions", cursor_type="row", zebra_stripes=True)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...exams import ExamOptions, OpenExam, open_exam
 from ...history import plural
@@ -19,6 +21,7 @@ from ..dialogs.confirm import ConfirmDialog
 from ..dialogs.keys import SaysWhy
 from ..dialogs.skipped import SkippedDialog
 from ..dialogs.tags import ANY_TAG, TagDialog, tag_counts
+from ..widgets.outlook import Outlook, due_line, readiness_line
 from ..widgets.prose import literal, markdown
 
 if TYPE_CHECKING:
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 MODE_ACTIONS = (
     "study",
+    "due",
     "exam",
     "missed",
     "tag",
@@ -69,6 +73,7 @@ class HomeScreen(SaysWhy, Screen[None]):
 
     BINDINGS = [
         Binding("s", "study", "Study", id="home.study"),
+        Binding("d", "due", "Due", show=False, id="home.due"),  # the due line says it
         Binding("e", "exam", "Exam", id="home.exam"),
         Binding("m", "missed", "Missed", id="home.missed"),
         Binding("t", "tag", "Tag", id="home.tag"),
@@ -85,9 +90,19 @@ class HomeScreen(SaysWhy, Screen[None]):
 
     app: QuizApp
 
+    class OutlookCounted(Message):
+        """The worker counted what is due (and the readiness): home shows it."""
+
+        def __init__(self, outlook: Outlook) -> None:
+            super().__init__()
+            self.outlook = outlook
+
     def __init__(self) -> None:
         super().__init__()
         self.unfinished: OpenExam | None = None
+        self.outlook: Outlook | None = None
+        """What is due and the readiness, once the worker has counted them (None until then)."""
+        self._counting = False
 
     def compose(self) -> ComposeResult:
         """Title, description, domains table, hints, and the skipped-files line if any."""
@@ -101,8 +116,11 @@ class HomeScreen(SaysWhy, Screen[None]):
             if bank.manifest.description:
                 yield markdown(bank.manifest.description, id="bank-description")
             yield DataTable(id="domains", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="memory-lines"):
+                yield Static(Content.styled("Counting what is due…", "dim"), id="due-line")
+                yield Static(id="readiness-line")
             yield Static(id="filter-line")
-            yield Static(id="home-hint")
+            yield Static(id="home-hint", classes="-under-due")
             if bank.skipped:
                 count = len(bank.skipped)
                 line = Content.assemble(
@@ -149,12 +167,52 @@ class HomeScreen(SaysWhy, Screen[None]):
             self.show_offer()
             self.show_filter()
             table.focus()
+            self.query_one("#readiness-line").display = False
+            self.call_after_refresh(self._first_count)  # after the first frame: start-up does not wait
 
     def on_screen_resume(self) -> None:
-        """Back from a session or an exam: show the new progress and any unfinished exam."""
+        """Back from a session or an exam: show the new progress, what is due now, and any
+        unfinished exam."""
         if self.app.bank is not None:
             self.fill_domains()
             self.show_offer()
+            if self._counting:  # not on the first show: on_mount counts after the first frame
+                self.count_due()
+
+    def _first_count(self) -> None:
+        """The first count, once the first frame is drawn."""
+        self._counting = True
+        self.count_due()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="outlook", description="count what is due")
+    def count_due(self) -> None:
+        """Count what is due (and the readiness) in a thread; the result comes back as a message."""
+        bank = self.app.bank
+        assert bank is not None
+        from ..widgets import outlook  # the module, so a test can replace its count
+
+        counted = outlook.count(bank, self.app.store.path, self.app.wall)
+        if not get_current_worker().is_cancelled:  # a newer count is on its way
+            self.post_message(self.OutlookCounted(counted))
+
+    @on(OutlookCounted)
+    def show_outlook(self, event: OutlookCounted) -> None:
+        """The due line, and the readiness line when an exam date is ahead."""
+        self.outlook = view = event.outlook
+        self.query_one("#due-line", Static).update(due_line(view.due, view.now))
+        line = self.query_one("#readiness-line", Static)
+        line.display = view.passing is not None
+        if view.passing is not None:
+            line.update(readiness_line(view))
+
+    @on(Worker.StateChanged)
+    def outlook_failed(self, event: Worker.StateChanged) -> None:
+        """A count that failed (the data file cannot be read) says so on the due line."""
+        if event.worker.group == "outlook" and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.query_one("#due-line", Static).update(
+                Content.styled(f"What is due could not be counted: {error}", "$text-error")
+            )
 
     def show_hint(self, fresh: bool) -> None:
         """The ways in under the table; on a fresh install (nothing answered, no exam taken) what to
@@ -212,7 +270,7 @@ class HomeScreen(SaysWhy, Screen[None]):
                 Content.assemble(
                     ("Studying only ", "bold"),
                     " and ".join(p for p in parts if p),
-                    " — Enter and s use it; t changes the tag",
+                    " — Enter, s and d use it; t changes the tag",
                 )
             )
 
@@ -249,7 +307,7 @@ class HomeScreen(SaysWhy, Screen[None]):
         bank = self.app.bank
         if bank is None:
             return "the bank cannot be opened (see above); q quits" if action in MODE_ACTIONS else None
-        if action in ("study", "exam", "missed", "tag") and not bank.questions:
+        if action in ("study", "due", "exam", "missed", "tag") and not bank.questions:
             return "this bank has no questions yet"
         if action == "skipped" and not bank.skipped:
             return "no file was skipped: every file of the bank loaded"
@@ -317,6 +375,10 @@ class HomeScreen(SaysWhy, Screen[None]):
     def action_study(self) -> None:
         """Study every question (within the app's domain/tag filter)."""
         self.app.start_study(self.app.domain, self.app.tag)
+
+    def action_due(self) -> None:
+        """Study what is due, then new questions, in the schedule's order (within the filter)."""
+        self.app.start_due(self.app.domain, self.app.tag)
 
     def action_simulations(self) -> None:
         """Browse every simulation and run any at its defaults."""

@@ -3,6 +3,7 @@ the same screen turns into the feedback (verdict, every option's why, explanatio
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -15,14 +16,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...bank.models import Question
+from ...memory import Recorded
 from ...store import StoreError
 from ...study.choice import ChoiceRefused
 from ...study.session import AnswerResult, StudySession
 from ..dialogs.keys import SaysWhy
 from ..dialogs.summary import RETAKE, SummaryDialog
-from ..widgets.feedback import FeedbackPanel, banner
+from ..widgets.feedback import FeedbackPanel, banner, rating_line
 from ..widgets.options import LinkedSimulations, OptionsView, choice_bindings, too_few_options
-from ..widgets.question_text import ChoiceStatus, compose_question, prompt_widget
+from ..widgets.question_text import ChoiceStatus, compose_question, next_confidence, prompt_widget
 
 if TYPE_CHECKING:
     from ..app import QuizApp
@@ -50,13 +52,34 @@ def scroll_to_verdict(screen: Screen[None]) -> None:
         body.scroll_to_widget(choice, animate=False, top=True)
 
 
+RATINGS = {1: "again", 2: "hard", 3: "good", 4: "easy"}
+
+
+def rating_bindings(scope: str) -> list[Binding]:
+    """1-4 rate the answer just given (Again, Hard, Good, Easy), on the feedback only: before
+    submitting the same digits choose options. Only the first shows in the footer, as '1-4'."""
+    return [
+        Binding(
+            str(level),
+            f"rate({level})",
+            "Rate" if level == 1 else f"Rate {name.capitalize()}",
+            show=level == 1,
+            key_display="1-4" if level == 1 else None,
+            id=f"{scope}.rate-{name}",
+        )
+        for level, name in RATINGS.items()
+    ]
+
+
 class QuestionScreen(SaysWhy, LinkedSimulations, Screen[None]):
     """One study session: a question, then its feedback, then the next, then a summary."""
 
     BINDINGS = [
         *choice_bindings("question"),
+        Binding("u", "confidence", "Sure?", id="question.confidence"),
         Binding("enter", "submit", "Submit", id="question.submit"),
         Binding("enter,n", "next", "Next", id="question.next"),
+        *rating_bindings("question"),
         Binding("s", "simulate", "Simulation", id="question.simulate"),
         Binding("escape", "leave", "Home", id="question.leave"),
     ]
@@ -66,24 +89,29 @@ class QuestionScreen(SaysWhy, LinkedSimulations, Screen[None]):
 
     app: QuizApp
 
-    def __init__(self, questions: Sequence[Question], *, mode: str = "study", label: str = "") -> None:
+    def __init__(
+        self, questions: Sequence[Question], *, mode: str = "study", label: str = "", scheduled: bool = False
+    ) -> None:
         super().__init__()
         self.mode = mode
         self.label = label
-        """What kind of session this is, in the header ('Missed', 'Retake'); '' for plain study."""
+        """What kind of session this is, in the header ('Due', 'Missed', 'Retake'); '' for plain study."""
+        self.scheduled = scheduled
+        """A session in the schedule's order (`study --due`, d on home): its answers are reviews the
+        schedule asked for; any other session's are practice."""
         self.session_id: int | None = None
-        self.session = StudySession(questions, record=self._record)
+        self.session = StudySession(questions, record=self._record, clock=self.app.clock or time.monotonic)
+        self.recorded: Recorded | None = None
+        """The answer on screen as recorded (its rating and card); None before submitting."""
+        self.override: int | None = None
+        """The learner's own rating of the answer on screen (1-4), or None for the automatic one."""
 
     def _record(self, result: AnswerResult) -> None:
-        """Write the answer to disk before the verdict is shown."""
-        self.app.store.record_answer(
-            result.question.id,
-            result.chosen,
-            result.correct,
-            result.seconds,
-            mode=self.mode,
-            session_id=self.session_id,
+        """Write the answer to disk, rated, and update its question's card, before the verdict shows."""
+        self.recorded = self.app.memory.record_result(
+            result, scheduled=self.scheduled, mode=self.mode, session_id=self.session_id
         )
+        self.override = None
 
     @property
     def question(self) -> Question:
@@ -139,17 +167,20 @@ class QuestionScreen(SaysWhy, LinkedSimulations, Screen[None]):
         options.set_state(self.session.selection, self.session.submitted)
         options.focus(scroll_visible=False)
         for status in self.query(ChoiceStatus):
-            status.show(self.session.selection, refusal)
+            status.show(self.session.selection, refusal, self.session.confidence)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Choosing and submitting before the answer; next and simulation after it."""
+        """Choosing, saying how sure and submitting before the answer; next, simulation and rating
+        after it (the digits choose before and rate after, so each is hidden when the other acts)."""
         submitted = self.session.submitted is not None
         if action == "choose":
             index = parameters[0]
             return not submitted and isinstance(index, int) and index < len(self.question.options)
-        if action == "submit":
+        if action in ("submit", "confidence"):
             return not submitted
+        if action == "rate":
+            return submitted and self.recorded is not None
         if action in ("next", "simulate"):
             return submitted
         return True
@@ -165,6 +196,8 @@ class QuestionScreen(SaysWhy, LinkedSimulations, Screen[None]):
             return "n goes on after the feedback: Enter submits your choice first"
         if action == "simulate" and not submitted:
             return "the simulations open after you submit (Enter), so they cannot give the answer away"
+        if action == "confidence" and submitted:
+            return "say how sure you are before submitting; 1-4 rate the answer now"
         return None
 
     def action_choose(self, index: int) -> None:
@@ -187,6 +220,28 @@ class QuestionScreen(SaysWhy, LinkedSimulations, Screen[None]):
             return
         self._show_state()
         self.query_one("#q-choice").scroll_visible(animate=False)
+
+    def action_confidence(self) -> None:
+        """u: how sure the learner is of the choice, cycling unsure, fairly sure, sure, not said."""
+        self.session.set_confidence(next_confidence(self.session.confidence))
+        self._show_state()
+
+    def action_rate(self, level: int) -> None:
+        """1-4 on the feedback: the learner's own rating of the answer (the automatic one again when
+        it is the same); the card is replayed with it and the line shows the new interval."""
+        recorded, result = self.recorded, self.session.submitted
+        if recorded is None or result is None:
+            return
+        override = None if level == int(recorded.rating) else level
+        try:
+            card = self.app.memory.override(recorded.answer_id, override)
+        except StoreError as exc:
+            self.notify(str(exc), title="Your rating was not saved", severity="error", markup=False)
+            return
+        self.override = override
+        self.query_one("#q-rating", Static).update(
+            rating_line(result, recorded, card, override, self.app.memory.typical)
+        )
 
     async def action_submit(self) -> None:
         """Enter: submit the choice; one of the wrong size is refused on the count line, ungraded."""
@@ -216,6 +271,11 @@ class QuestionScreen(SaysWhy, LinkedSimulations, Screen[None]):
             await self.query_one("#q-choice").mount(
                 Static(banner(result, self.session.shown), id="q-banner", classes=verdict), before=0
             )
+            if self.recorded is not None:
+                line = rating_line(result, self.recorded, self.recorded.card, None, self.app.memory.typical)
+                await self.query_one("#q-choice").mount(
+                    Static(line, id="q-rating", classes=verdict), after="#q-banner"
+                )
             self._feedback_panel().display = True
             self.query_one(OptionsView).place_cursor(chosen[0] if chosen else 0)
             self._show_state()
@@ -229,7 +289,7 @@ class QuestionScreen(SaysWhy, LinkedSimulations, Screen[None]):
             self.call_after_refresh(self.query_one("#q-body", VerticalScroll).scroll_home, animate=False)
             self.call_after_refresh(self._prepare_feedback)
         else:
-            self.app.push_screen(SummaryDialog(self.session.results), self._summary_closed)
+            self.app.push_screen(SummaryDialog(self.session.results, cbm=self.app.cbm), self._summary_closed)
 
     def _summary_closed(self, choice: str | None) -> None:
         """Home, or a new session of the questions this one got wrong."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -12,10 +13,16 @@ from textual.widgets import Static
 from ...bank.models import Question
 from ...study.choice import Shown
 from ...study.exam import points
+from ...study.rating import CONFIDENCE_NAMES, RATING_NAMES, SLOW
 from ...study.session import AnswerResult
 from ...text import plain
 from .options import MARK_CORRECT, MARK_PICK, MARK_WRONG
 from .prose import literal, markdown
+
+if TYPE_CHECKING:
+    from fsrs import Card
+
+    from ...memory import Recorded
 
 
 def banner(result: AnswerResult, shown: Shown, credit: float | None = None) -> Content:
@@ -36,6 +43,52 @@ def banner(result: AnswerResult, shown: Shown, credit: float | None = None) -> C
         head = Content.styled(f"{MARK_WRONG} Incorrect — the {noun} {answer}", "bold")
     legend = f"{MARK_CORRECT} correct   {MARK_WRONG} your wrong pick   {MARK_PICK} your pick"
     return Content.assemble(head, "\n", (legend, "dim"))
+
+
+def duration(seconds: float) -> str:
+    """'45 s', '2 min', '3 min 5 s'."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+def interval_text(card: Card) -> str:
+    """When the card comes back, counted from the answer: 'tomorrow', 'in 4 days'."""
+    start = card.last_review or card.due
+    days = round((card.due - start).total_seconds() / 86400)
+    return "later today" if days <= 0 else "tomorrow" if days == 1 else f"in {days} days"
+
+
+def rating_reason(result: AnswerResult, typical: float) -> str:
+    """What the automatic rating went by: 'right in 45 s, sure', 'right in 4 min, over 1.5× the
+    typical 2 min', 'wrong in 1 min 5 s, fairly sure'."""
+    reason = f"{'right' if result.correct else 'wrong'} in {duration(result.seconds)}"
+    if result.correct and typical > 0 and result.seconds > SLOW * typical:
+        reason += f", over {SLOW:g}× the typical {duration(typical)}"
+    if result.confidence is not None:
+        reason += f", {CONFIDENCE_NAMES[result.confidence]}"
+    return reason
+
+
+def rating_line(
+    result: AnswerResult, recorded: Recorded, card: Card, override: int | None, typical: float
+) -> Content:
+    """'Rated Good: right in 45 s, sure · next review in 4 days', or, after the learner's own rating
+    (1-4, said in the footer), 'You rated it Easy (automatic: Good) · next review in 9 days'."""
+    automatic = RATING_NAMES[int(recorded.rating)]
+    head: list[str | tuple[str, str]] = (
+        ["Rated ", (automatic, "bold"), f": {rating_reason(result, typical)}"]
+        if override is None
+        else ["You rated it ", (RATING_NAMES[override], "bold"), f" (automatic: {automatic})"]
+    )
+    return Content.assemble(
+        *head,
+        (" · ", "dim"),
+        "next review ",
+        (interval_text(card), "bold"),
+    )
 
 
 def bullets(texts: Iterable[str]) -> Iterator[Horizontal]:

@@ -39,19 +39,44 @@ def prompt_widget(question: Question) -> Static:
     return Static(literal(prompt, "bold"), id="q-prompt")
 
 
-def choice_status(
-    question: Question, chosen: frozenset[str] | set[str], scoring: Scoring, refusal: str | None = None
-) -> Content:
-    """The line under the prompt: '1 of 2 chosen · all or nothing: …', or why a choice was refused."""
-    if refusal:
-        return Content.styled(refusal, "bold $text-error")
-    if not question.multiple:
+CONFIDENCE_WORDS = {1: "unsure", 2: "fairly sure", 3: "sure"}
+"""How sure the learner said they were (the core's CONFIDENCE_NAMES, which load the scheduler)."""
+
+
+def next_confidence(level: int | None) -> int | None:
+    """u cycles: not said -> unsure (1) -> fairly sure (2) -> sure (3) -> not said."""
+    return None if level == 3 else (level or 0) + 1
+
+
+def confidence_text(level: int | None) -> Content:
+    """'you are fairly sure (u changes it)', or nothing when the learner has not said."""
+    if level is None:
         return Content("")
     return Content.assemble(
+        "you are ", (CONFIDENCE_WORDS[level], "bold $text-accent"), ("  (u changes it)", "dim")
+    )
+
+
+def choice_status(
+    question: Question,
+    chosen: frozenset[str] | set[str],
+    scoring: Scoring,
+    refusal: str | None = None,
+    confidence: int | None = None,
+) -> Content:
+    """The line under the prompt: '1 of 2 chosen · all or nothing: …' and how sure the learner said
+    they are, or why a choice was refused."""
+    if refusal:
+        return Content.styled(refusal, "bold $text-error")
+    sure = confidence_text(confidence)
+    if not question.multiple:
+        return sure
+    count = Content.assemble(
         (count_line(question, chosen), "bold"),
         ("  ·  ", "dim"),
         (scoring_rule(scoring, needed(question)), "dim"),
     )
+    return Content("\n").join([count, sure]) if sure.plain else count
 
 
 class ChoiceStatus(Static):
@@ -62,9 +87,11 @@ class ChoiceStatus(Static):
         self.question = question
         self.scoring = scoring
 
-    def show(self, chosen: frozenset[str] | set[str], refusal: str | None = None) -> None:
-        """Redraw for the current choice (or a refusal); hidden when there is nothing to say."""
-        line = choice_status(self.question, chosen, self.scoring, refusal)
+    def show(
+        self, chosen: frozenset[str] | set[str], refusal: str | None = None, confidence: int | None = None
+    ) -> None:
+        """Redraw for the current choice and confidence (or a refusal); hidden with nothing to say."""
+        line = choice_status(self.question, chosen, self.scoring, refusal, confidence)
         self.update(line)
         self.display = bool(line.plain)
         self.set_class(bool(refusal), "-refused")
