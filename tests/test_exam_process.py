@@ -188,3 +188,15 @@ def test_answers_survive_sigkill_and_the_exam_is_offered_then_resumed(
     resumed.wait_for(r"An unfinished exam: paused")
     resumed.send("q")
     assert resumed.wait_exit() == 0
+
+
+@pytest.mark.parametrize("after", ["h", "s", "i", "b"])
+def test_a_key_typed_with_q_in_one_burst_does_not_break_the_exit(tmp_path, terminals, after):
+    """'q' then another key before the app is gone used to open that key's screen while the app
+    tore its screens down: a NoMatches traceback and exit status 1."""
+    app = Terminal(["--bank", str(EXAM_BANK), "--data-dir", str(tmp_path / "data")])
+    terminals.append(app)
+    app.wait_for(r"Study")
+    app.send("q" + after)
+    assert app.wait_exit() == 0
+    assert "Traceback" not in app.text() and "NoMatches" not in app.text()

@@ -208,7 +208,12 @@ class QuizApp(App[None]):
         self.clear_notifications()
 
     async def on_event(self, event: events.Event) -> None:
-        """A key typed right after Esc, joined with it by the terminal's parser, is both keys again."""
+        """A key typed right after Esc, joined with it by the terminal's parser, is both keys again.
+
+        Once the app is quitting, keys are dropped: a key typed in the same burst as ``q`` would
+        otherwise open a screen while the app tears its screens down (and fail half-mounted)."""
+        if isinstance(event, events.Key) and self._exit:
+            return
         if isinstance(event, events.Key) and not event.is_forwarded:
             split = typed_after_escape(event.key)
             if split is not None:
