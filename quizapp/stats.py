@@ -214,7 +214,7 @@ def text_lines(stats: Stats, tz: tzinfo | None = None) -> list[str]:
         when = "no exam date (`quizapp plan --exam-date YYYY-MM-DD` sets one): readiness is as of now"
     lines.append(f"{when}; questions never answered count at {stats.prior:.2f}")
     lines.append("")
-    header = ("domain", "questions", "answered", "accuracy", "readiness")
+    header = ("domain", "questions", "answers", "accuracy", "readiness")
     rows = [
         (d.title, str(d.questions), str(d.answered), _pct(d.accuracy), _pct(d.readiness))
         for d in stats.domains

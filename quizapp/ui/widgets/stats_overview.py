@@ -79,7 +79,7 @@ def readiness_cell(value: float | None) -> Text:
     return Text.assemble(("█" * filled, "bold"), ("░" * (10 - filled), "dim"), f" {percent(value):>4}")
 
 
-NUMBER_COLUMNS = ("Questions", "Answered", "Accuracy")
+NUMBER_COLUMNS = ("Questions", "Answers", "Accuracy")
 READINESS_WIDTH = 15
 
 
