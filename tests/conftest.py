@@ -75,3 +75,17 @@ class DefaultRuns(dict):
 def default_runs() -> DefaultRuns:
     """Every simulation's default run, computed once per test session."""
     return DefaultRuns()
+
+
+class Clock:
+    """A clock that moves only when the test moves it: monotonic seconds, or wall time when started
+    at a wall-clock instant. One for every test that injects time into the core or the app."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

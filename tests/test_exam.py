@@ -11,18 +11,7 @@ from quizapp.exam_store import ExamStore
 from quizapp.store import Store
 from quizapp.study.exam import Exam, allocate, draw
 
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from .conftest import Clock
 
 
 def question(qid: str, domain: str = "a", answer: str | list[str] = "A") -> Question:

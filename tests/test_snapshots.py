@@ -36,6 +36,7 @@ from quizapp.ui.screens.question import QuestionScreen
 from quizapp.ui.screens.simulation import SimulationScreen
 from quizapp.ui.widgets.options import OptionsView
 
+from .conftest import Clock
 from .test_ui import wait_for_workers, wait_until
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -50,19 +51,6 @@ SHUFFLE_SEED = 5
 
 Snap = Callable[..., bool]
 Steps = Callable[[Pilot[Any]], Awaitable[None]]
-
-
-class Clock:
-    """A clock that moves only when the test moves it (monotonic, or wall time from WALL_START)."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)

@@ -33,25 +33,13 @@ from quizapp.ui.screens.simulation import SimulationScreen
 from quizapp.ui.widgets.exam_grid import QuestionGrid
 from quizapp.ui.widgets.options import OptionsView
 
+from .conftest import Clock
 from .test_ui import keys, letter, screen_text, text_of, wait_for_workers, wait_until
 
 EXAM_BANK = Path(__file__).parent / "fixtures" / "exam_bank"
 SIZE = (100, 40)
 SEED_1 = ["ex-a2-two", "ex-a1-path", "ex-a3-scale", "ex-s1-kv", "ex-s2-decode"]
 """The fixture bank's draw of 5 questions with seed 1 (3 attention, 2 serving, by weight)."""
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -34,25 +34,13 @@ from quizapp.ui.widgets import outlook as outlook_module
 from quizapp.ui.widgets.outlook import due_when, sparkline
 from quizapp.ui.widgets.question_text import CONFIDENCE_WORDS, next_confidence
 
+from .conftest import Clock
 from .test_ui import FIXTURE, keys, text_of, wait_until
 from .test_ui_exam import EXAM_BANK, notices, recording
 
 SIZE = (100, 40)
 DAY = 86400.0
 WALL_START = datetime(2026, 11, 30, 9, 30, tzinfo=UTC).timestamp()  # a Monday
-
-
-class Clock:
-    """A clock the test moves by hand (monotonic seconds, or wall time from WALL_START)."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)
