@@ -34,6 +34,11 @@ def estimate_right(estimate: float, actual: float, scale: Scale = "linear") -> b
     return abs(estimate - actual) <= RELATIVE * abs(actual) + 1e-12 * max(1.0, abs(actual))
 
 
+def tolerance_words(scale: Scale) -> str:
+    """The tolerance in words: 'within 25%' or 'within a factor of 2'."""
+    return f"within a factor of {FACTOR:g}" if scale == "log" else f"within {RELATIVE:.0%}"
+
+
 def scale_of(simulation: Any) -> Scale:
     """'log' when the simulation plots its numbers on a log axis (they span decades), else 'linear'."""
     plot = getattr(simulation, "plot", None)

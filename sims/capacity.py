@@ -123,6 +123,7 @@ class FcFlatSequence(Simulation):
         "$n = 3$: at $n = 2$ they tie, and at $n = 1$ (press c) the flat layer is a single "
         r"$d \times d$ matrix, a quarter of attention's."
     )
+    headline = "fc_over_attention_at_n_max"
     quantities = {
         "d": "model width $d$",
         "n_max": "longest length $n$ (positions)",

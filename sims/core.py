@@ -105,6 +105,9 @@ class Simulation(ABC):
     quantities: ClassVar[Mapping[str, str]] = {}
     """A readable label for each key of ``measured`` (``$math$`` allowed, with the unit if it has one),
     shown instead of the raw key wherever the measured numbers are listed."""
+    headline: ClassVar[str | None] = None
+    """The key of ``measured`` that is the run's headline number, which a learner can estimate before
+    running (predict, then run); None when no single number is the point. It has a ``quantities`` label."""
     timed: ClassVar[frozenset[str]] = frozenset()
     """Measured keys that come from a clock: they differ from run to run, everything else must not."""
     gpu_params: ClassVar[dict[str, Any]] = {}

@@ -357,6 +357,7 @@ class TiledAttentionMemory(Simulation):
     )
     Params = MemoryParams
     counter = {"block": 8192}
+    headline = "tiled_over_naive_at_n_max"
     quantities = {
         "max_abs_diff": r"largest $|\text{tiled} - \text{naive}|$",
         "tiled_slope": "tiled peak memory: log-log slope in $n$",

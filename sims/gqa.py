@@ -81,6 +81,7 @@ class GqaInterpolation(Simulation):
     )
     Params = InterpolationParams
     counter = {"head_spread": 0.0}
+    headline = "error_at_g_1"
     quantities = {
         "heads": "MHA heads $H$",
         "head_spread": "per-head spread of the KV projections",

@@ -217,6 +217,7 @@ class KvCacheSizing(Simulation):
             "G = H: the QK^T FLOPs are equal and H/G = 1, so even the FLOP reading holds",
         ),
     )
+    headline = "gqa_gib"
     quantities = {
         "check": "what is checked",
         "layout": "cache layout",

@@ -97,6 +97,7 @@ class ScaledDotVariance(Simulation):
     )
     Params = ScaledDotParams
     counter = {"d_min": 1, "d_max": 2}
+    headline = "variance_at_d_max"
     quantities = {
         "scale": "scores divided by",
         "d_k_min": "smallest width $d_k$",
@@ -314,6 +315,7 @@ class SoftmaxDilution(Simulation):
     )
     Params = DilutionParams
     counter = {"margin_growth": "log_n"}
+    headline = "weight_at_n_max"
     quantities = {
         "margin": "logit margin $m$ (its fixed part $c$ when it grows)",
         "margin_growth": "how the margin grows",

@@ -325,6 +325,7 @@ class CnnReceptiveField(Simulation):
     )
     Params = FieldParams
     counter = {"stride": 2}
+    headline = "measured_at_L"
     quantities = {
         "measured_at_L": "receptive field at depth $L$ (input positions)",
         "influencing_at_L": "input positions that influence the unit at depth $L$",

@@ -90,6 +90,7 @@ class RnnGradientDecay(Simulation):
     )
     Params = RecurrenceParams
     counter = {"sigma": 3.0, "input_scale": 0.0}
+    headline = "ratio_kT_over_k1"
     quantities = {
         "steps": "time steps $T$",
         "w_largest_singular_value": r"measured largest singular value $\sigma$ of $W$",

@@ -84,6 +84,7 @@ class SlidingWindowReach(Simulation):
     )
     Params = WindowParams
     counter = {"n": 4096}
+    headline = "reach_after_L"
     quantities = {
         "window": "window $w$ (tokens)",
         "layers": "layers $L$",

@@ -159,6 +159,8 @@ async def linked_simulation(pilot: Pilot[Any]) -> None:
     await pilot.press("s")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SimulationScreen))
     screen = pilot.app.screen
+    await settle(pilot)
+    await pilot.press("r")  # from a question the screen offers a prediction first: r just runs
     await wait_until(pilot, lambda: screen.result is not None)  # type: ignore[attr-defined]
     await settle(pilot)
 

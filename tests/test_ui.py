@@ -207,6 +207,9 @@ async def test_study_flow_wrong_answer_feedback_store_and_simulation(data_dir: P
         sim_screen = app.screen
         assert isinstance(sim_screen, SimulationScreen)
         assert sim_screen.simulation.id == "rnn-gradient-decay"
+        await pilot.pause()  # from a question it offers a prediction first; r just runs
+        assert "Predict first? p predicts, r just runs" in text_of(sim_screen.query_one("#sim-verdict"))
+        await pilot.press("r")
         await wait_for_workers(pilot)
         verdict = text_of(sim_screen.query_one("#sim-verdict"))
         assert "✓ claim holds" in verdict
@@ -318,6 +321,7 @@ async def test_failing_simulation_shows_an_error_panel(data_dir: Path, test_sims
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SimulationScreen)
+        await pilot.press("r")  # from a link the first run waits for r (a prediction is offered first)
         await wait_for_workers(pilot)
         error = screen.query_one("#sim-error")
         assert error.display
@@ -338,6 +342,7 @@ async def test_escape_cancels_a_running_simulation_then_goes_back(data_dir: Path
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SimulationScreen)
+        await pilot.press("r")  # from a link the first run waits for r (a prediction is offered first)
         await wait_until(pilot, lambda: "step" in text_of(screen.query_one("#sim-message")))
         assert screen.running
         await pilot.press("escape")  # stop

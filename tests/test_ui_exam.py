@@ -238,6 +238,9 @@ async def test_a_whole_exam_answer_mark_change_grid_submit_results_review_simula
         sim_screen = app.screen
         assert isinstance(sim_screen, SimulationScreen)
         assert sim_screen.simulation.id == "rnn-gradient-decay"
+        await pilot.pause()
+        assert "Predict first?" in text_of(sim_screen.query_one("#sim-verdict"))  # from a question
+        await pilot.press("r")  # r just runs
         await wait_for_workers(pilot)
         assert "claim holds" in text_of(sim_screen.query_one("#sim-verdict"))
         await pilot.press("escape")

@@ -273,6 +273,10 @@ async def test_a_question_link_shows_its_label_and_resets_to_its_setting(app: Qu
         )
         title = text_of(screen.query_one("#sim-title"))
         assert "Vanishing gradients in a tanh RNN" in title and "Watch the gradient vanish" in title
+        assert "Predict first?" in verdict_of(screen)  # from a question: no run before the learner's r
+        assert screen.run_number == 0
+        await pilot.press("r")
+        await wait_for_workers(pilot)
         assert "✓ claim holds  (question's setting: steps=30)" in verdict_of(screen)
         await pilot.press("c")
         await wait_for_workers(pilot)

@@ -50,6 +50,11 @@ SIMULATION = (
     " the question's own simulations"
 )
 
+PREDICT = (
+    "predict, then run: say whether the claim holds or fails at the form's setting (and estimate its"
+    " headline number, when it has one); the run grades it and the stats count it"
+)
+
 COMMON: dict[str, str] = {
     "app.quit": "quit quizapp (every answer is already saved)",
     "app.keys": "this key guide (? or esc closes it)",
@@ -314,6 +319,8 @@ GUIDES: dict[str, Guide] = {
             "simulation.leave_form": "leave the parameter form, so letters are keys again",
             "simulation.back": "back to where the simulation was opened",
             "simulation.run": "run with the form's values (refused while a value is invalid)",
+            "simulation.predict": PREDICT,
+            "simulation.predict_unlisted": PREDICT,
             "simulation.defaults": "load the simulation's defaults into the form and run them",
             "simulation.question_setting": "load the setting the question links and run it (only when"
             " opened from a question that sets one)",
@@ -321,6 +328,15 @@ GUIDES: dict[str, Guide] = {
             "simulation.edit": "edit the parameters (the first field takes the focus)",
             "simulation.measured": "show the measured numbers and what they prove",
             "simulation.params": "show the parameter form",
+        },
+    ),
+    "PredictDialog": Guide(
+        "Predict, then run",
+        "Commit to a prediction at the form's setting; the run starts at once and grades it.",
+        {
+            "predict.holds": "predict that the claim holds, and run (an estimate typed first goes with it)",
+            "predict.fails": "predict that the claim fails, and run (an estimate typed first goes with it)",
+            "predict.cancel": "close without predicting",
         },
     ),
     "SimBrowserScreen": Guide(

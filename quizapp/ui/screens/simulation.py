@@ -7,6 +7,13 @@ from a question that sets parameters), or loads the counter setting and runs it 
 verdict flip; from a question's link, c keeps the link's parameters and applies the counter's
 overrides on top. Esc stops a run and puts the previous result back on screen, marked as such.
 
+Predict, then run (p): the learner commits a prediction at the form's setting (the claim holds or
+fails, and an estimate of the simulation's headline number when it has one), the store keeps it and the
+run starts at once; the run's verdict grades it, in one line under the verdict. A prediction is void
+(stored, never graded) when the form changes or the run is stopped before it finishes. Opened from a
+question, the screen does not run at once: it offers a prediction first (opened from the browser, it
+runs the defaults at once).
+
 The screen never lets the verdict and the form disagree silently: while the form cannot run, a line
 beside the verdict says why; while the form differs from the setting the verdict was reached at, the
 verdict is dimmed and marked stale, with what differs (see :mod:`..widgets.sim_outcome`).
@@ -18,6 +25,7 @@ The run happens in a thread worker that only posts messages (frames, coalesced, 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from textual import on, work
@@ -32,16 +40,31 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from sims import Frame, RunResult, Simulation
 
+from ...predictions import Predictions, scale_of, tolerance_words
+from ...store import StoreError
 from ...text import plain
+from ..dialogs.predict import Estimate, Guess, PredictDialog
 from ..widgets.param_form import ParamForm
 from ..widgets.prose import literal, paragraphs
 from ..widgets.sim_header import SimHeader
-from ..widgets.sim_outcome import SimOutcome
+from ..widgets.sim_outcome import SimOutcome, committed_line, graded_line
 from ..widgets.sim_plot import SimPlotPanel
 from ..widgets.sim_tables import MeasuredList
 from .sim_keys import BINDINGS, FORM_KEYS, WIDE
 from .sim_run import FrameArrived, RunFinished, run_posting
 from .sim_settings import Settings, differences
+
+OFFER = "Predict first? p predicts, r just runs"
+"""Before the first run of a screen opened from a question."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A committed prediction waiting for its run: the store's id, the values it is for, the run."""
+
+    id: int
+    values: dict[str, Any]
+    run: int
 
 
 class SimulationScreen(Screen[None]):
@@ -66,9 +89,13 @@ class SimulationScreen(Screen[None]):
         label: str | None = None,
         backend: str | None = None,
     ) -> None:
-        """``params`` and ``label`` come from a question's link; without them (the simulation
-        browser) the screen opens at the defaults."""
+        """``params`` and ``label`` come from a question's link (``params`` is given, if empty, by
+        every link): the screen then offers a prediction before its first run. Without them (the
+        simulation browser) the screen opens at the defaults and runs them at once."""
         super().__init__()
+        self.from_question = params is not None or label is not None
+        self.pending: Pending | None = None
+        """The committed prediction the run in flight will grade."""
         self.simulation = simulation
         self.settings = Settings(simulation, params)
         self.label = label
@@ -136,6 +163,10 @@ class SimulationScreen(Screen[None]):
         if self.settings.link_error is not None:
             self.show_error(self.settings.link_error, "The question's setting is refused")
             return
+        if self.from_question:  # offer a prediction before the first run
+            self.outcome.show_nothing(OFFER)
+            self.set_message("not run yet")
+            return
         self.start_run()
 
     def on_resize(self) -> None:
@@ -160,6 +191,12 @@ class SimulationScreen(Screen[None]):
         if action == "run":
             forms = self.query(ParamForm)  # none yet while the screen is being built
             return True if not forms or forms.first().valid else None  # None: shown disabled
+        if action in ("predict", "predict_unlisted"):
+            # one p key: in the footer unless s is there too (no room for both at 80 columns)
+            if self._store() is None or (action == "predict") == self.settings.has_question_setting:
+                return False
+            forms = self.query(ParamForm)
+            return None if self.running or (forms and not forms.first().valid) else True
         if action == "question_setting":
             return self.settings.has_question_setting
         if action in ("show_measured", "show_params"):
@@ -179,14 +216,21 @@ class SimulationScreen(Screen[None]):
 
     # -- running -----------------------------------------------------------------------------------
 
-    def start_run(self) -> None:
-        """Start a run with the form's values (nothing happens while the form refuses them)."""
+    def start_run(self, prediction: int | None = None) -> None:
+        """Start a run with the form's values (nothing happens while the form refuses them); the
+        run grades ``prediction`` (a committed one's id) when it finishes."""
         if self.form.check() is None:
             self.update_run_button()
             self.refresh_notice()
             return
         values = self.form.values()
+        if self.pending is not None:
+            self.void_prediction("a new run started before its own finished")
+        elif prediction is None:
+            self.outcome.show_prediction(None)
         self.run_number += 1
+        if prediction is not None:
+            self.pending = Pending(prediction, values, self.run_number)
         self.run_values = values
         self.result = None
         self.progress_total = None  # pulses until the run reports progress
@@ -240,6 +284,7 @@ class SimulationScreen(Screen[None]):
         result = event.result
         self.shown = (result, self.setting_text)
         self.show_result(result, self.setting_text)
+        self.grade_prediction(event.run, result)
         seconds = f"{result.seconds:.2f} s" if result.seconds >= 0.005 else "< 0.01 s"
         self.set_message(f"done in {seconds} on {result.backend}")
         self.running = False
@@ -260,9 +305,11 @@ class SimulationScreen(Screen[None]):
         if event.worker is not self.worker:
             return
         if event.state == WorkerState.ERROR:
+            self.void_prediction("the run failed")
             self.show_error(event.worker.error)
         elif event.state == WorkerState.CANCELLED:
             self.running = False
+            self.void_prediction("the run was stopped")
             if self.shown is not None:  # the stopped run decided nothing: show the last that did
                 result, setting_text = self.shown
                 self.show_result(result, setting_text, previous=True)
@@ -315,9 +362,84 @@ class SimulationScreen(Screen[None]):
 
     @on(ParamForm.Changed, "#sim-form")
     def form_changed(self) -> None:
-        """A value changed: Run follows the form's validity, the notice its difference from the run."""
+        """A value changed: Run follows the form's validity, the notice its difference from the run;
+        a prediction not yet graded is void once the form leaves the values it was made for."""
         self.update_run_button()
         self.refresh_notice()
+        if self.pending is not None and differences(self.pending.values, self.form.typed):
+            self.void_prediction("the form changed after you committed it")
+
+    # -- predict, then run -------------------------------------------------------------------------
+
+    def _store(self) -> Any:
+        """The app's store (None in an app without one)."""
+        return getattr(self.app, "store", None)
+
+    def action_predict(self) -> None:
+        """Ask for a prediction at the form's setting; committing stores it and runs."""
+        if self.running or self.form.check() is None:
+            self.update_run_button()
+            self.refresh_notice()
+            return
+        values = self.form.values()
+        sim = self.simulation
+        estimate = None
+        if sim.headline is not None:
+            label = plain(sim.quantities.get(sim.headline, sim.headline))
+            estimate = Estimate(label, tolerance_words(scale_of(sim)))
+
+        def committed(guess: Guess | None) -> None:
+            if guess is not None:
+                self.commit_prediction(values, guess)
+
+        self.app.push_screen(PredictDialog(self.settings.describe(values), estimate), committed)
+
+    def action_predict_unlisted(self) -> None:
+        """p where the footer has no room for it (beside s): the same as :meth:`action_predict`."""
+        self.action_predict()
+
+    def commit_prediction(self, values: dict[str, Any], guess: Guess) -> None:
+        """Store the prediction for these values and run them (unless the form moved meanwhile)."""
+        if self.running or self.form.check() is None or self.form.values() != values:
+            self.notify("The form changed: predict again.", severity="warning", markup=False)
+            return
+        sim = self.simulation
+        headline = sim.headline if guess.estimate is not None else None
+        try:
+            prediction = Predictions(self._store()).commit(
+                sim.id, values, guess.holds, estimate=guess.estimate, headline=headline, scale=scale_of(sim)
+            )
+        except (StoreError, ValueError) as exc:
+            self.notify(f"The prediction was not saved: {exc}", severity="error", markup=False)
+            return
+        self.start_run(prediction)
+        self.outcome.show_prediction(committed_line(guess.holds, guess.estimate))
+
+    def grade_prediction(self, run: int, result: RunResult) -> None:
+        """The run finished: grade the prediction it was started for, and say how it went."""
+        pending = self.pending
+        if pending is None or pending.run != run:
+            return
+        self.pending = None
+        try:
+            graded = Predictions(self._store()).grade(
+                pending.id, result.verdict.holds, result.verdict.measured
+            )
+        except (StoreError, KeyError) as exc:
+            self.notify(f"The prediction was not graded: {exc}", severity="error", markup=False)
+            self.outcome.show_prediction(None)
+            return
+        self.outcome.show_prediction(graded_line(graded))
+
+    def void_prediction(self, why: str) -> None:
+        """A prediction that its run will not grade: say so (the store keeps it, ungraded)."""
+        if self.pending is None:
+            return
+        self.pending = None
+        self.outcome.show_prediction(
+            Content.assemble(("Prediction void: ", "bold"), f"{why}; it stays ungraded. p predicts again."),
+            void=True,
+        )
 
     @on(ParamForm.Submitted, "#sim-form")
     def form_submitted(self) -> None:

@@ -7,7 +7,8 @@ Three lines of state a learner must never have to guess:
   r runs it"); it goes away as soon as the form is fixed or put back;
 - the verdict, with the setting it was reached at, dimmed and tagged while it is stale, and tagged
   "previous run" when a newer run was stopped before it decided anything;
-- an error panel when the simulation failed or the question's setting was refused.
+- an error panel when the simulation failed or the question's setting was refused;
+- the learner's prediction for the run (predict, then run): committed, graded by the verdict, or void.
 """
 
 from __future__ import annotations
@@ -21,7 +22,46 @@ from textual.widgets import Static
 
 from sims import Verdict
 
+from ...params import fmt
+from ...predictions import Prediction, tolerance_words
 from ...text import plain
+
+RIGHT = ("✓", "bold $text-success")
+WRONG = ("✗", "bold $text-error")
+
+
+def _said(holds: bool) -> str:
+    return "holds" if holds else "fails"
+
+
+def committed_line(holds: bool, estimate: float | None) -> Content:
+    """A prediction waiting for its run: 'Your prediction: fails · estimate 40 — the run grades it'."""
+    guess = f" · estimate {fmt(estimate)}" if estimate is not None else ""
+    return Content.assemble(
+        ("Your prediction: ", "bold"), f"{_said(holds)}{guess}", (" — the run grades it", "dim")
+    )
+
+
+def graded_line(prediction: Prediction) -> Content:
+    """A graded prediction in one line: 'Your prediction: fails ✗ (it holds) · estimate 40 vs 49
+    measured ✓ within 25%'."""
+    right = bool(prediction.holds_right)
+    parts: list[str | tuple[str, str] | Content] = [
+        ("Your prediction: ", "bold"),
+        f"{_said(prediction.holds)} ",
+        RIGHT if right else WRONG,
+    ]
+    if not right and prediction.actual_holds is not None:
+        parts.append(f" (it {_said(prediction.actual_holds)})")
+    if prediction.estimate is not None:
+        parts.append(f" · estimate {fmt(prediction.estimate)}")
+        if prediction.actual_value is None or prediction.estimate_right is None:
+            parts.append(("; not measured at these settings, ungraded", "dim"))
+        else:
+            tolerance = tolerance_words(prediction.scale)
+            parts += [f" vs {fmt(prediction.actual_value)} measured "]
+            parts += [RIGHT, f" {tolerance}"] if prediction.estimate_right else [WRONG, f" not {tolerance}"]
+    return Content.assemble(*parts)
 
 
 @dataclass(frozen=True)
@@ -34,7 +74,12 @@ class Shown:
 
 
 class SimOutcome(Vertical):
-    """The notice line, the verdict and the error panel of a simulation screen."""
+    """The notice line, the verdict, the prediction line and the error panel of a simulation screen."""
+
+    DEFAULT_CSS = """
+    SimOutcome #sim-prediction { display: none; height: auto; max-height: 2; }
+    SimOutcome #sim-prediction.-void { color: $text-warning; }
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -47,6 +92,7 @@ class SimOutcome(Vertical):
         """Notice, verdict, error panel."""
         yield Static(id="sim-notice")
         yield Static(id="sim-verdict")
+        yield Static(id="sim-prediction")
         yield Static(id="sim-error")
 
     # -- the verdict -------------------------------------------------------------------------------
@@ -90,6 +136,21 @@ class SimOutcome(Vertical):
         )
         widget.set_classes("-holds" if shown.verdict.holds else "-fails")
         widget.set_class(self.stale, "-stale")
+
+    # -- the prediction ---------------------------------------------------------------------------
+
+    def show_prediction(self, line: Content | None, *, void: bool = False) -> None:
+        """The prediction line (None hides it); ``void`` marks a prediction that will not be graded."""
+        widget = self.query_one("#sim-prediction", Static)
+        widget.update(line or Content())
+        widget.display = line is not None
+        widget.set_class(void, "-void")
+
+    @property
+    def prediction_text(self) -> str:
+        """The prediction line as plain text ('' while hidden)."""
+        widget = self.query_one("#sim-prediction", Static)
+        return str(widget.visual) if widget.display else ""
 
     # -- the notice --------------------------------------------------------------------------------
 
