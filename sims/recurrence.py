@@ -90,7 +90,7 @@ class RnnGradientDecay(Simulation):
     )
     Params = RecurrenceParams
     counter = {"sigma": 3.0, "input_scale": 0.0}
-    headline = "ratio_kT_over_k1"
+    headline = "fitted_rate_per_step"
     quantities = {
         "steps": "time steps $T$",
         "w_largest_singular_value": r"measured largest singular value $\sigma$ of $W$",
