@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import __version__
+from . import __version__, record_commands
 from . import commands as cmd
 from .commands import OK, PROBLEMS, USAGE, UsageError
 from .locations import DataDirError
@@ -165,7 +165,7 @@ COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int
     (None, None): cmd.tui,
     ("study", None): cmd.tui,
     ("exam", None): cmd.tui,
-    ("history", None): cmd.history,
+    ("history", None): record_commands.history,
     ("validate", None): cmd.validate,
     ("lint", None): cmd.lint,
     ("schema", None): cmd.schema,
@@ -174,8 +174,8 @@ COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int
     ("sim", "run"): cmd.sim_run,
     ("sim", "show"): cmd.sim_show,
     ("domains", None): cmd.domains,
-    ("stats", None): cmd.stats,
-    ("plan", None): cmd.plan,
+    ("stats", None): record_commands.stats,
+    ("plan", None): record_commands.plan,
     ("export", "gift"): cmd.export_gift,
     ("import", "gift"): cmd.import_gift,
 }
