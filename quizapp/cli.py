@@ -133,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     command("gift", "Moodle's GIFT text format", export_sub).add_argument(
         "out", metavar="OUT", help="file to write"
     )
+    anki = command("anki", "an Anki deck (.apkg), one note per question", export_sub)
+    anki.description = (
+        "An Anki deck (.apkg), one note per question: the front shows the scenario, requirements, prompt"
+        " and the options lettered A, B, C ... in file order; the back the answer, every option's why,"
+        " the analysis, traps and references; math is typeset by Anki's MathJax. Each note is keyed on its"
+        " question id, so importing a later export updates the notes already imported and keeps their"
+        " review history. Tags: quizapp, the domain id and the question's tags."
+    )
+    anki.add_argument("out", metavar="OUT.apkg", help="file to write (must end in .apkg)")
 
     imp = command("import", "turn another format into question files")
     import_sub = imp.add_subparsers(dest="sub_command", metavar="FORMAT", required=True)
@@ -177,6 +186,7 @@ COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int
     ("stats", None): record_commands.stats,
     ("plan", None): record_commands.plan,
     ("export", "gift"): cmd.export_gift,
+    ("export", "anki"): cmd.export_anki,
     ("import", "gift"): cmd.import_gift,
 }
 

@@ -391,6 +391,30 @@ def export_gift(args: argparse.Namespace) -> int:
     return OK
 
 
+def export_anki(args: argparse.Namespace) -> int:
+    """`quizapp export anki OUT.apkg`: the bank's questions as an Anki deck; the count on stderr."""
+    out = Path(args.out)
+    if out.suffix.lower() != ".apkg":
+        raise UsageError(f"{out}: an Anki package must end in .apkg (Anki imports it by that name)")
+    if not out.parent.is_dir():
+        raise UsageError(f"cannot write {out}: there is no folder {out.parent}")
+    from .anki import export_anki as to_anki
+    from .bank import load_bank
+
+    loaded = load_bank(_bank_dir(args))
+    if loaded.bank is None:
+        for problem in loaded.problems:
+            print(problem, file=sys.stderr)
+        return PROBLEMS
+    try:
+        written = to_anki(loaded.bank.questions, loaded.bank.manifest, out)
+    except OSError as exc:
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    skipped = f" ({len(loaded.bank.skipped)} broken files skipped)" if loaded.bank.skipped else ""
+    print(f"wrote {written} notes to {out}{skipped}", file=sys.stderr)
+    return OK
+
+
 def _grouped_notes(notes: list[str]) -> list[str]:
     """Import notes with a message that recurs for many questions printed once, with a count."""
     import re

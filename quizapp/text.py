@@ -277,6 +277,12 @@ def _parser() -> Any:
     return md
 
 
+def markdown_tokens(markdown: str) -> list[Any]:
+    """markdown-it's tokens for ``markdown``, its math found exactly as :func:`render` finds it: for
+    writers of other formats, which render the tokens themselves (the Anki export writes HTML)."""
+    return list(_parser().parse(markdown))
+
+
 @functools.lru_cache(maxsize=8192)
 def _math_spans(text: str) -> tuple[tuple[int, int, str, bool], ...]:
     """Each math span of ``text`` as (start, end, tex, display), in order, in ``text``'s offsets.

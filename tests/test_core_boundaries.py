@@ -18,6 +18,7 @@ CORE = [
     "quizapp.exams",
     "quizapp.history",
     "quizapp.text",
+    "quizapp.anki",
     "quizapp.locations",
     "quizapp.cli",
     "quizapp.memory",
