@@ -382,7 +382,11 @@ def export_gift(args: argparse.Namespace) -> int:
         for problem in loaded.problems:
             print(problem, file=sys.stderr)
         return PROBLEMS
-    Path(args.out).write_text(to_gift(loaded.bank.questions, loaded.bank.manifest), encoding="utf-8")
+    text = to_gift(loaded.bank.questions, loaded.bank.manifest)
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     skipped = f" ({len(loaded.bank.skipped)} broken files skipped)" if loaded.bank.skipped else ""
     print(f"wrote {len(loaded.bank.questions)} questions to {args.out}{skipped}")
     note = scoring_note(loaded.bank.questions, loaded.bank.manifest)

@@ -431,3 +431,14 @@ def test_written_yaml_style(tmp_path: Path) -> None:
     assert "explanation: |\n" in text and "answer: [C, D]" in text and "    violates: [multi, exact]" in text
     with pytest.raises(FileExistsError):
         write_questions(result, tmp_path)
+
+
+def test_export_to_a_missing_folder_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from quizapp.cli import main
+
+    out = tmp_path / "no" / "bank.gift"
+    assert main(["export", "gift", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"quizapp: error: cannot write {out}: No such file or directory", err
