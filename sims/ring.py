@@ -124,7 +124,7 @@ class RingAttention(Simulation):
         "block_tokens": "tokens per block $n/P$",
         "score_matrix_elements": r"elements of the full score matrix $n^2$",
         "kv_elements_sent_per_device": "key/value elements each device sent",
-        "flops_per_sent_element": "attention FLOPs per key/value element received (a block step)",
+        "flops_per_sent_element": r"attention FLOPs per key/value element received, $4c^2d / 2cd$ (arithmetic)",
         "blocks_skipped": "query-block × key-block steps skipped by the causal mask",
     }
     probes = (
