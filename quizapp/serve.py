@@ -24,6 +24,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .commands import OK, UsageError, _bank_dir
 
@@ -47,10 +48,8 @@ def app_command(bank: Path | None, data: Path | None) -> str:
 
 def is_loopback(host: str) -> bool:
     """True when every address `host` names is a loopback address (127.0.0.0/8, ::1, localhost)."""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
+    if _loopback_ip(host):
+        return True
     try:
         found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError:
@@ -112,7 +111,8 @@ def serve(args: argparse.Namespace) -> int:
     command = app_command(given_bank, Path(given_data).expanduser() if given_data else None)
     sockets = listen(args.host, args.port)
     url = url_of(args.host, sockets[0].getsockname()[1])
-    if not is_loopback(args.host):
+    names = frozenset({args.host.lower(), "localhost"}) if is_loopback(args.host) else None
+    if names is None:
         print(
             f"quizapp: warning: {args.host} is not a loopback address: anyone who can reach {url} can use"
             " the app and its data folder (there is no login)",
@@ -123,7 +123,7 @@ def serve(args: argparse.Namespace) -> int:
     # as Ctrl-C does: quietly, exit 0, nothing started yet.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        server = _make_server(command, url)
+        server = _make_server(command, url, names)
         server.run(sockets, ready=lambda: print(f"quizapp: serving on {url} (Ctrl-C stops)", flush=True))
     except KeyboardInterrupt:
         pass
@@ -133,7 +133,31 @@ def serve(args: argparse.Namespace) -> int:
     return OK
 
 
-def _make_server(command: str, url: str) -> Any:
+def refusal(host: str, origin: str | None, names: frozenset[str] | None) -> str | None:
+    """Why a request with this Host (and Origin) header must be refused, or None.
+
+    Any web page the learner visits may open a websocket to this port (browsers allow it across
+    sites), or point a name of its own at 127.0.0.1 (DNS rebinding). So a browser's websocket must
+    come from a page this server served (Origin matches Host; clients that are not browsers send
+    none), and a server on loopback answers only to `names` (the --host it was given and localhost)
+    or a loopback address, never to a name it would have to look up; `names` is None off loopback."""
+    name = urlsplit(f"//{host}").hostname or ""
+    if names is not None and name not in names and not _loopback_ip(name):
+        return f"this server answers to {', '.join(sorted(names))} or a loopback address, not to {host}"
+    if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+        return f"a page from {origin} may not open a tab here"
+    return None
+
+
+def _loopback_ip(name: str) -> bool:
+    """True for a loopback address written as one (no name lookup)."""
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _make_server(command: str, url: str, names: frozenset[str] | None) -> Any:
     """A textual-serve Server that runs on sockets bound beforehand and ends its tabs' processes."""
     import logging
 
@@ -142,7 +166,7 @@ def _make_server(command: str, url: str) -> Any:
     from textual_serve.server import Server, to_int
 
     class QuizappServer(Server):
-        """textual-serve's Server, with the shutdown a learner's command needs."""
+        """textual-serve's Server, with the checks and the shutdown a learner's command needs."""
 
         def __init__(self) -> None:
             super().__init__(command, title="quizapp", public_url=url)
@@ -159,12 +183,16 @@ def _make_server(command: str, url: str) -> Any:
         async def handle_index(self, request: web.Request) -> web.StreamResponse:
             """The page, with its websocket address taken from the address the browser used: with
             --host 0.0.0.0 the page must not tell a browser elsewhere to connect to 0.0.0.0."""
+            if why := refusal(request.host, None, names):
+                raise web.HTTPForbidden(text=why)
             self.public_url = f"{request.scheme}://{request.host}"
             response: web.StreamResponse = await super().handle_index(request)
             return response
 
         async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
             """textual-serve's handler, keeping each tab's app so that shutdown can end it."""
+            if why := refusal(request.host, request.headers.get("Origin"), names):
+                raise web.HTTPForbidden(text=why)
             websocket = web.WebSocketResponse(heartbeat=15, timeout=TERM_GRACE_S)
             await websocket.prepare(request)
 

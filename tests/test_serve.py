@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from quizapp.cli import build_parser
-from quizapp.serve import app_command, is_loopback, url_of
+from quizapp.serve import app_command, is_loopback, refusal, url_of
 
 from .conftest import ROOT
 from .serving import start_serve, still_running, stop, wait_for_children
@@ -74,6 +74,57 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
 def test_urls_bracket_ipv6() -> None:
     assert url_of("127.0.0.1", 8000) == "http://127.0.0.1:8000"
     assert url_of("::1", 8000) == "http://[::1]:8000"
+
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost"})
+
+
+@pytest.mark.parametrize(
+    ("host", "origin", "names", "refused"),
+    [
+        ("127.0.0.1:8000", "http://127.0.0.1:8000", LOOPBACK, None),
+        ("localhost:8000", "http://localhost:8000", LOOPBACK, None),
+        ("[::1]:8000", None, LOOPBACK, None),  # not a browser: no Origin
+        ("127.0.0.1:8000", "https://evil.example", LOOPBACK, "a page from https://evil.example"),
+        ("127.0.0.1:8000", "null", LOOPBACK, "a page from null"),
+        ("evil.example:8000", "http://evil.example:8000", LOOPBACK, "not to evil.example:8000"),
+        ("quizbox.lan:8000", "http://quizbox.lan:8000", None, None),  # --host 0.0.0.0: any name
+        ("quizbox.lan:8000", "http://evil.example", None, "a page from http://evil.example"),
+    ],
+)
+def test_only_its_own_pages_open_tabs(
+    host: str, origin: str | None, names: frozenset[str] | None, refused: str | None
+) -> None:
+    said = refusal(host, origin, names)
+    assert (said is None) if refused is None else (said is not None and refused in said)
+
+
+def test_a_page_from_another_site_cannot_open_a_tab(tmp_path: Path) -> None:
+    proc, url = start_serve(tmp_path / "data")
+
+    async def attempts() -> list[int]:
+        import aiohttp
+
+        ws_url = url.replace("http://", "ws://") + "/ws"
+        async with aiohttp.ClientSession() as session:
+            statuses = []
+            try:
+                await session.ws_connect(ws_url, headers={"Origin": "https://evil.example"})
+            except aiohttp.WSServerHandshakeError as exc:
+                statuses.append(exc.status)
+            async with session.get(url, headers={"Host": "evil.example"}) as page:
+                statuses.append(page.status)
+            async with session.get(url) as page:
+                statuses.append(page.status)
+            return statuses
+
+    try:
+        assert asyncio.run(attempts()) == [403, 403, 200]
+        assert wait_for_children(proc.pid, 0) == []  # no app was started
+    finally:
+        proc.send_signal(signal.SIGTERM)
+    code, out, err = stop(proc)
+    assert code == 0 and out == "" and err == ""
 
 
 def test_sigterm_stops_it_with_exit_0_and_one_line(tmp_path: Path) -> None:
