@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import __version__, record_commands
+from . import __version__, record_commands, serve
 from . import commands as cmd
 from .commands import OK, PROBLEMS, USAGE, UsageError
 from .locations import DataDirError
@@ -143,6 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     anki.add_argument("out", metavar="OUT.apkg", help="file to write (must end in .apkg)")
 
+    web = command("serve", "serve the whole TUI to a browser: one app process per tab, same data folder")
+    web.description = (
+        "Serve the whole TUI to a web browser with textual-serve: each browser tab gets its own quizapp"
+        " process with the same bank and data folder as the terminal. It binds to 127.0.0.1 unless told"
+        " otherwise; there is no login, so anyone who can reach the port can use the app and its data"
+        " folder: serve on localhost or a trusted network only. Ctrl-C or SIGTERM stops it and every tab."
+    )
+    web.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
+    web.add_argument(
+        "--port", type=int, default=8000, help="port to listen on (default 8000; 0: any free port)"
+    )
+
     imp = command("import", "turn another format into question files")
     import_sub = imp.add_subparsers(dest="sub_command", metavar="FORMAT", required=True)
     gift_in = command("gift", "Moodle's GIFT text format", import_sub)
@@ -188,6 +202,7 @@ COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int
     ("export", "gift"): cmd.export_gift,
     ("export", "anki"): cmd.export_anki,
     ("import", "gift"): cmd.import_gift,
+    ("serve", None): serve.serve,
 }
 
 
