@@ -1,6 +1,6 @@
 """Multi-head latent attention: cache a small latent, absorb the key up-projection into the query.
 
-``mla-absorption`` builds one MLA layer (DeepSeek-AI 2024, "DeepSeek-V2", sec. 2.1.2-2.1.3, eq. 9-19):
+``mla-absorption`` builds one MLA layer (DeepSeek-AI 2024, "DeepSeek-V2", sec. 2.1.2-2.1.3):
 each token's hidden state is compressed to a latent c_t = W_DKV h_t of width d_c, from which every head's
 key W_UK^(i) c_t and value W_UV^(i) c_t are up-projected. Because q . (W_UK c) = (W_UK^T q) . c, the key
 up-projection can be folded into the query and the value up-projection applied after the weighted sum, so
