@@ -63,6 +63,8 @@ class MlaParams(SimParams):
             raise ValueError(
                 "heads × head_dim × max(latent, model_dim) must stay at most 2²³ (DeepSeek-V2's 128·128·512)"
             )
+        if self.heads * self.tokens * self.tokens > 1 << 20:
+            raise ValueError("heads × tokens² must stay at most 2²⁰ (the score matrices of every head)")
         return self
 
 
@@ -157,20 +159,20 @@ class MlaAbsorption(Simulation):
         h = xp.asarray(rng.standard_normal((n, d)))  # (n, d) hidden states
         c = h @ weights(dc, d).T  # (n, d_c) the cached latent
         w_uk, w_uv = weights(nh, dh, dc), weights(nh, dh, dc)  # (n_h, d_h, d_c) up-projections
-        q = xp.einsum("hkd,nd->hnk", weights(nh, dh, d), h)  # (n_h, n, d_h)
-        k = xp.einsum("hkc,nc->hnk", w_uk, c)  # (n_h, n, d_h) materialised keys
-        v = xp.einsum("hkc,nc->hnk", w_uv, c)  # (n_h, n, d_h) materialised values
+        q = xp.swapaxes(weights(nh, dh, d) @ h.T, 1, 2)  # (n_h, n, d_h)
+        k = xp.swapaxes(w_uk @ c.T, 1, 2)  # (n_h, n, d_h) materialised keys
+        v = xp.swapaxes(w_uv @ c.T, 1, 2)  # (n_h, n, d_h) materialised values
         yield Frame(0.3, "keys and values materialised; absorbing the up-projections")
         scale = 1.0 / math.sqrt(dh + dr)
         if params.rope == "on-keys":
             q = rope(q, xp)
             k = rope(k, xp)  # R_s W_UK c_s: the rotation sits between W_UK and the score
-        q_abs = xp.einsum("hkc,hnk->hnc", w_uk, q)  # (n_h, n, d_c) W_UK^T q, position-free fold
+        q_abs = q @ w_uk  # (n_h, n, d_c) W_UK^T q, position-free fold
         s_mat = q @ xp.swapaxes(k, 1, 2)  # (n_h, n, n)
         s_abs = q_abs @ c.T  # (n_h, n, n)
         cached = [c]
         if dr:
-            q_r = rope(xp.einsum("hkd,nd->hnk", weights(nh, dr, d), h), xp)  # (n_h, n, d_R)
+            q_r = rope(xp.swapaxes(weights(nh, dr, d) @ h.T, 1, 2), xp)  # (n_h, n, d_R)
             k_r = rope(h @ weights(dr, d).T, xp)  # (n, d_R) one RoPE key per token, shared by the heads
             s_mat = s_mat + q_r @ k_r.T
             s_abs = s_abs + q_r @ k_r.T
@@ -179,7 +181,7 @@ class MlaAbsorption(Simulation):
         p_mat = softmax(xp.where(mask, s_mat * scale, -xp.inf), xp)  # (n_h, n, n)
         p_abs = softmax(xp.where(mask, s_abs * scale, -xp.inf), xp)
         out_mat = p_mat @ v  # (n_h, n, d_h)
-        out_abs = xp.einsum("hkc,hnc->hnk", w_uv, p_abs @ c)  # up-project the weighted latent sum
+        out_abs = (p_abs @ c) @ xp.swapaxes(w_uv, 1, 2)  # up-project the weighted latent sum
         mla = sum(int(a.nbytes) for a in cached) // (8 * n)  # numbers per token held by the absorbed path
         mha = (int(k.nbytes) + int(v.nbytes)) // (8 * n)
         xs = np.unique(np.linspace(1, n, 8).round())

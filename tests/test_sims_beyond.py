@@ -21,7 +21,12 @@ IDS = ["linear-attention-recurrence", "associative-scan", "mla-absorption"]
 OUT_OF_BOUNDS = {
     "linear-attention-recurrence": [{"n": 3}, {"d": 0}, {"kernel": "relu"}, {"logit_scale": 0.0}],
     "associative-scan": [{"n": 1}, {"n": 65536, "channels": 32}, {"method": "kogge-stone"}],
-    "mla-absorption": [{"head_dim": 3}, {"rope_dim": 5}, {"heads": 128, "head_dim": 128, "latent": 1024}],
+    "mla-absorption": [
+        {"head_dim": 3},
+        {"rope_dim": 5},
+        {"heads": 128, "head_dim": 128, "latent": 1024},
+        {"heads": 16, "tokens": 512},
+    ],
 }
 
 
