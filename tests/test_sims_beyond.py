@@ -14,11 +14,13 @@ import sims
 from sims import run_simulation
 from sims.linear_attention import elu_plus_one, parallel_linear, recurrent_linear
 from sims.mla import rope
+from sims.recall import nearest_is_own
 from sims.scan import blelloch, combine_linear, hillis_steele, sequential
 
-IDS = ["linear-attention-recurrence", "associative-scan", "mla-absorption"]
+IDS = ["linear-attention-recurrence", "associative-scan", "mla-absorption", "state-recall-capacity"]
 
 OUT_OF_BOUNDS = {
+    "state-recall-capacity": [{"pairs": 0}, {"d": 257}, {"beta": 0.0}],
     "linear-attention-recurrence": [{"n": 3}, {"d": 0}, {"kernel": "relu"}, {"logit_scale": 0.0}],
     "associative-scan": [{"n": 1}, {"n": 65536, "channels": 32}, {"method": "kogge-stone"}],
     "mla-absorption": [
@@ -160,3 +162,24 @@ def test_rope_is_a_rotation_with_relative_scores() -> None:
 def test_counter_breaks_scores_not_the_cache() -> None:
     m = run_simulation("mla-absorption", counter=True).verdict.measured
     assert m["score_rel_error"] > 0.1 and m["mla_numbers_per_token"] < m["mha_numbers_per_token"]
+
+
+# --- state-recall-capacity --------------------------------------------------------------------
+
+
+def test_recall_sizes_and_floor_by_hand() -> None:
+    m = run_simulation("state-recall-capacity").verdict.measured
+    # state d x d_v = 64 * 64 = 4,096 numbers; cache of 32 pairs: 32 * (64 + 64) = 4,096 numbers.
+    assert (m["state_numbers"], m["cache_numbers"]) == (4096, 4096)
+    assert m["best_state_error"] < 1e-12 and m["best_state_error_expected"] == 0.0
+    c = run_simulation("state-recall-capacity", counter=True).verdict.measured
+    # 256 pairs through rank 64: expected floor sqrt((256 - 64) / 256) = sqrt(0.75) = 0.866.
+    assert c["best_state_error_expected"] == pytest.approx(math.sqrt(0.75))
+    assert c["best_state_error"] == pytest.approx(math.sqrt(0.75), abs=0.05)
+    assert c["softmax_cache_recall"] == 1.0 and c["best_state_recall"] < 0.5
+
+
+def test_nearest_is_own_counts_by_hand() -> None:
+    v = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    out = np.array([[1.0, 0.0], [9.0, 1.0], [9.0, 0.0]])  # the third is read back nearest to the second value
+    assert nearest_is_own(out, v, np) == pytest.approx(2 / 3)
