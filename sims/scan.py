@@ -3,7 +3,7 @@
 ``associative-scan`` computes h_t = a_t h_{t-1} + b_t (h_{-1} = 0, per channel) twice: by the sequential
 loop, and by a parallel prefix scan over the operator (a1, b1) o (a2, b2) = (a1 a2, a2 b1 + b2), the
 composition of two affine maps, which is associative (Blelloch 1990, "Prefix sums and their applications",
-sec. 1.2-1.3; Martin & Cundy 2018; Gu & Dao 2023, "Mamba", sec. 3.3.2). Hillis-Steele's scan takes
+sec. 1; Martin & Cundy 2018; Gu & Dao 2023, "Mamba", sec. 3.3.2). Hillis-Steele's scan takes
 ceil(log2 n) levels and n log n combines; Blelloch's work-efficient scan an up-sweep, a down-sweep and
 one inclusive level, 2 ceil(log2 n) + 1 levels and about 3n combines (3n - 2 for a power of two). With ``recurrence = tanh`` the same scan runs the operator
 (a1, b1) o (a2, b2) = (a1 a2, tanh(a2 b1 + b2)), whose left-to-right fold is h_t = tanh(a_t h_{t-1} + b_t)
