@@ -14,6 +14,7 @@ from quizapp.store import Store
 from quizapp.ui import make_app
 from quizapp.ui.palette import system_commands
 from quizapp.ui.theme import THEME_KEY, theme_names, unknown_theme
+from quizapp.ui.widgets.plot_colours import contrast, readable_on
 
 from .test_ui import FIXTURE, wait_until
 from .test_ui_exam import notices, recording
@@ -164,3 +165,20 @@ async def test_a_data_file_that_cannot_be_written_keeps_the_theme_for_the_sessio
         await pilot.pause()
         assert app.screen.__class__.__name__ == "KeyGuide"
     assert stored(data_dir) is None
+
+
+# -- plot colours ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("background", [(0xD8, 0xD8, 0xD8), (0x1E, 0x1E, 0x1E), (0xFD, 0xF6, 0xE3)])
+def test_plot_colours_stand_out_on_the_canvas_and_keep_those_that_already_do(
+    background: tuple[int, int, int],
+) -> None:
+    from quizapp.ui.widgets.sim_plot import COLORS
+    from quizapp.ui.widgets.stats_plots import PALETTE
+
+    for rgb in (*COLORS, *PALETTE):
+        shown = readable_on(rgb, background)
+        assert contrast(shown, background) >= 3.0, (rgb, shown)
+        if contrast(rgb, background) >= 3.0:
+            assert shown == rgb
