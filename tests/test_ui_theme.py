@@ -182,3 +182,32 @@ def test_plot_colours_stand_out_on_the_canvas_and_keep_those_that_already_do(
         assert contrast(shown, background) >= 3.0, (rgb, shown)
         if contrast(rgb, background) >= 3.0:
             assert shown == rgb
+
+
+async def test_the_simulation_plot_and_legend_take_the_new_theme_s_colours() -> None:
+    """Picking a light theme over a drawn plot redraws its lines and legend darker where they must be."""
+    from textual.app import App, ComposeResult
+
+    from quizapp.ui.widgets.plot_colours import canvas, hex_colour
+    from quizapp.ui.widgets.sim_plot import PlotLegend, SimPlotPanel, style_of
+    from sims import PlotSpec, Series
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SimPlotPanel(PlotSpec())
+
+    series = [Series.of("blue", [0, 1], [0, 1]), Series.of("green", [0, 1], [1, 0])]
+    app = Host()
+    async with app.run_test(size=SMALL) as pilot:
+        app.query_one(SimPlotPanel).draw(series)
+        await pilot.pause()
+        green = style_of(1).color
+        legend = app.query_one(PlotLegend)
+        assert green in str(legend.entries[1].spans)  # bright enough on the dark canvas: as it is
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.pause()
+        drawn = [span.style for span in legend.entries[1].spans]
+        assert green not in str(drawn)
+        shown = readable_on(style_of(1).rgb, canvas(app))
+        assert hex_colour(shown) in str(drawn) and contrast(shown, canvas(app)) >= 3.0
