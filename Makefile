@@ -39,7 +39,7 @@ lint: $(VENV)/.installed-lint
 
 # After a deliberate change to the look: rewrite the SVGs under tests/__snapshots__/, then read the diff.
 test-snapshot-update: $(VENV)/.installed-test
-	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
+	$(BIN)/python -m pytest tests/test_snapshots.py tests/test_snapshots_light.py --snapshot-update
 
 validate: $(VENV)/.installed
 	$(BIN)/quizapp validate question_bank

@@ -23,7 +23,7 @@ POSIX_ONLY = (
 
 
 def _globals() -> argparse.ArgumentParser:
-    """--bank and --data-dir, accepted before or after the subcommand."""
+    """--bank, --data-dir and --theme, accepted before or after the subcommand."""
     shared = argparse.ArgumentParser(add_help=False)
     shared.add_argument(
         "--bank", metavar="DIR", default=argparse.SUPPRESS, help="question bank folder (default: bundled)"
@@ -33,6 +33,13 @@ def _globals() -> argparse.ArgumentParser:
         metavar="DIR",
         default=argparse.SUPPRESS,
         help="where history is kept (or $QUIZAPP_DATA_DIR)",
+    )
+    shared.add_argument(
+        "--theme",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="the TUI's colour theme for this run, e.g. textual-light (default: the one picked last in"
+        " ctrl+p → Theme); commands without the TUI ignore it",
     )
     return shared
 

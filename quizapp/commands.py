@@ -228,6 +228,12 @@ def tui(args: argparse.Namespace) -> int:
         raise UsageError("--questions must be at least 1")
     if minutes is not None and not minutes > 0:
         raise UsageError("--minutes must be more than 0")
+    theme = getattr(args, "theme", None)
+    if theme is not None:
+        from .ui.theme import unknown_theme
+
+        if problem := unknown_theme(theme):
+            raise UsageError(problem)
     from .locations import data_dir
 
     cache_dir = data_dir(getattr(args, "data_dir", None)) / "cache"
@@ -266,6 +272,7 @@ def _run_tui(args: argparse.Namespace, bank_dir: Path, questions: int | None, mi
             seed=getattr(args, "seed", None),
             resume=bool(getattr(args, "resume", False)),
             due=bool(getattr(args, "due", False)),
+            theme=getattr(args, "theme", None),
         )
     except StoreError as exc:
         print(f"quizapp: {exc}", file=sys.stderr)

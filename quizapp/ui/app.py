@@ -30,6 +30,7 @@ from ..store import Store, StoreError
 from ..study.session import select
 from ..text import clean
 from .screens.home import HomeScreen
+from .theme import save_theme, start_theme, unknown_theme
 
 if TYPE_CHECKING:
     from ..memory import Memory
@@ -92,6 +93,8 @@ class QuizApp(App[None]):
         Binding("q", "leave_app", "Quit", id="app.quit"),
         Binding("question_mark", "toggle_keys", "Keys", key_display="?", id="app.keys"),
     ]
+    _keep_themes = False
+    """Set once the start's theme is on: from then on every theme picked is stored (``watch_theme``)."""
 
     def __init__(
         self,
@@ -108,6 +111,7 @@ class QuizApp(App[None]):
         clock: Clock | None = None,
         wall: Clock | None = None,
         due: bool = False,
+        theme: str | None = None,
     ) -> None:
         super().__init__()
         self.bank_dir = bank_dir
@@ -130,6 +134,9 @@ class QuizApp(App[None]):
         move by hand."""
         self.due_first = due
         """`study --due`: study in the schedule's order (``quizapp.memory.study_order``)."""
+        self._theme_note = start_theme(self, store, theme)
+        """Why the stored theme was not used (one this version does not know), said once home is up."""
+        self._keep_themes = True
 
     @property
     def memory(self) -> Memory:
@@ -178,6 +185,8 @@ class QuizApp(App[None]):
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self.push_screen(HomeScreen())
         self.call_after_refresh(resume_collector)
+        if self._theme_note:
+            self.call_after_refresh(self.notify, self._theme_note, markup=False, timeout=8)
         if self.start == "study" and self.due_first:
             self.start_due(self.domain, self.tag)
         elif self.start == "study":
@@ -196,6 +205,13 @@ class QuizApp(App[None]):
             return
         self.exit()
         threading.Timer(2.0, os._exit, (129,)).start()  # in case the dead terminal blocks a clean exit
+
+    def watch_theme(self, name: str) -> None:
+        """A theme picked (ctrl+p → Theme) is stored for the next start at once; when the data file
+        cannot be written it stays on for this session, and a toast says it was not kept."""
+        problem = save_theme(self.store, name) if self._keep_themes else None
+        if problem:
+            self.notify(problem, title="The theme is on, but not kept", severity="warning", markup=False)
 
     def on_unmount(self) -> None:
         """Close the store's connection."""
@@ -493,15 +509,19 @@ def make_app(
     clock: Clock | None = None,
     wall: Clock | None = None,
     due: bool = False,
+    theme: str | None = None,
 ) -> QuizApp:
     """Build the app: load the bank (bundled by default) and open the store (StoreError if it cannot).
 
     ``start="exam"`` opens an exam over the home screen: ``questions``, ``minutes``, ``domain`` and
     ``seed`` default to the bank's settings; ``resume`` resumes the unfinished exam instead. ``clock``
     replaces the exam's monotonic clock and ``wall`` the wall clock of exam dates and pauses (for tests).
-    ``due`` (`study --due`) asks for the schedule's order, kept as ``app.due_first``."""
+    ``due`` (`study --due`) asks for the schedule's order, kept as ``app.due_first``. ``theme`` (`--theme`)
+    replaces the stored theme for this run (ValueError when Textual has no such theme)."""
     if start not in STARTS:
         raise ValueError(f"start must be one of {', '.join(STARTS)}, not {start!r}")
+    if theme is not None and (problem := unknown_theme(theme)):
+        raise ValueError(problem)  # before the store is opened, so nothing is left open
     bank_dir = Path(bank_dir) if bank_dir is not None else bundled_bank()
     data = Path(data_dir) if data_dir is not None else default_data_dir()
     store = Store.in_dir(data)
@@ -521,4 +541,5 @@ def make_app(
         clock=clock,
         wall=wall,
         due=due,
+        theme=theme,
     )

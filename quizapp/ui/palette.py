@@ -69,7 +69,11 @@ def system_commands(app: QuizApp, screen: Screen[object]) -> Iterator[SystemComm
         "Certainty-based marks", f"{cbm} (choose to turn {'off' if app.cbm else 'on'})", app.toggle_cbm
     )
     yield SystemCommand("Key guide", "what each key does on this screen (?)", app.action_toggle_keys)
-    yield SystemCommand("Theme", "change the colours (Textual's theme picker)", app.action_change_theme)
+    yield SystemCommand(
+        "Theme",
+        f"change the colours: now {app.theme}; the one picked is kept for the next start (or --theme NAME)",
+        app.action_change_theme,
+    )
     quit_text = (
         "asks to pause the exam first, as q does in it"
         if app.running_exam() is not None

@@ -44,7 +44,10 @@ COMMON: dict[str, str] = {
     "app.quit": "quit quizapp (every answer is already saved)",
     "app.keys": "this key guide (? or esc closes it)",
     "dialog.keys": "this key guide (? or esc closes it)",
-    "QuizApp.command_palette": "the command palette: every mode, the themes and this guide, by name",
+    "QuizApp.command_palette": (
+        "the command palette: every mode, this guide and the colour themes, by name (a theme picked"
+        " there is kept for the next start)"
+    ),
     "QuizApp.quit": "quit at once, whatever is open",
     "options.up": MOVE_OPTIONS,
     "options.down": MOVE_OPTIONS,

@@ -26,16 +26,15 @@ from ...stats import Activity, Stats, activity, build_stats
 from ...store import Store
 from ...study.due import DueForecast, forecast, local_date
 from ...study.rating import CBM_BANDS, CONFIDENCE_NAMES
+from ..widgets.plot_colours import hex_colour
 from ..widgets.stats_calendar import StudyCalendar
 from ..widgets.stats_overview import NO_ANSWERS, domain_table, exam_lines, overview_notes, pack, percent
 from ..widgets.stats_plots import (
-    ESTIMATE_COLOUR,
     AccuracyPlot,
     CalibrationPlot,
     DuePlot,
     PredictionPlot,
     domain_colour,
-    hex_colour,
 )
 
 if TYPE_CHECKING:
@@ -131,14 +130,7 @@ class StatsScreen(Screen[None]):
                 TabPane("6 Predictions", id="predictions"),
                 VerticalScroll(classes="stats-pane", can_focus=False),
             ):
-                yield Static(
-                    Content.assemble(
-                        ("Predictions right so far", "bold"),
-                        ("  ━ holds or fails", "bold $accent"),
-                        ("  ━ estimates within tolerance", f"bold {hex_colour(ESTIMATE_COLOUR)}"),
-                    ),
-                    classes="stats-caption",
-                )
+                yield Static(id="predictions-caption", classes="stats-caption")
                 yield Static(id="predictions-empty", classes="stats-empty")
                 yield PredictionPlot(id="predictions-plot", classes="stats-plot")
                 yield Static(id="predictions-notes")
@@ -265,13 +257,16 @@ class StatsScreen(Screen[None]):
         weeks, stats = self.computed.activity, self.computed.stats
         legend = self.query_one("#accuracy-legend", Static)
         entries: list[Content] = [Content.styled("━━ all domains", "bold")]
+        plot = self.query_one(AccuracyPlot)
         for index, d in enumerate(stats.domains):
             answered = sum(t.answered for t in weeks.domains.get(d.id, []))
             if not answered:  # no line of its own to name
                 continue
             entries.append(
                 Content.assemble(
-                    (f"━━ {d.title}", hex_colour(domain_colour(index))), (f" ({answered})", "dim")
+                    ("━━", hex_colour(plot.readable(domain_colour(index)))),  # as the plot draws it
+                    f" {d.title}",
+                    (f" ({answered})", "dim"),
                 )
             )
         legend.update(pack(entries, legend.size.width or self.size.width - 2))
@@ -285,7 +280,7 @@ class StatsScreen(Screen[None]):
         week = sum(n for _, n in due.days[:7])
         line = Content.assemble(
             ("Due today ", "bold"),
-            (str(due.today), "bold $accent"),
+            (str(due.today), "bold $text-accent"),
             f" · next 7 days {week} · next {FORECAST_DAYS} days {due.week}",
             f" · {plural(due.new, 'question')} never answered",
         )
@@ -353,6 +348,16 @@ class StatsScreen(Screen[None]):
 
     def show_predictions(self, stats: Stats) -> None:
         """How often predictions were right, and the latest few."""
+        plot = self.query_one(PredictionPlot)
+        self.query_one("#predictions-caption", Static).update(
+            Content.assemble(  # each line's glyph in the colour the plot draws it (the theme's), the words not
+                ("Predictions right so far", "bold"),
+                ("  ━", f"bold {hex_colour(plot.holds_rgb())}"),
+                " holds or fails",
+                ("  ━", f"bold {hex_colour(plot.estimate_rgb())}"),
+                " estimates within tolerance",
+            )
+        )
         s = stats.prediction_summary
         self.show_empty(
             "predictions",

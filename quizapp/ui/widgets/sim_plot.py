@@ -3,7 +3,8 @@ legend under it rather than over the data.
 
 Each series gets a colour and a marker of its own (a thin braille line, a thicker block line, then
 dots, crosses ...), so that the series can be told apart without colour too; the legend shows the
-same marker in the same colour. Axes and ticks come from :mod:`.plot_axes`. Every text the
+same marker in the same colour, made to stand out on the theme's canvas (:mod:`.plot_colours`; both
+are drawn again when the theme changes). Axes and ticks come from :mod:`.plot_axes`. Every text the
 simulation supplies (axis labels, series names) goes through :func:`quizapp.text.plain`.
 """
 
@@ -23,6 +24,7 @@ from sims import PlotSpec, Series
 
 from ...text import plain
 from .plot_axes import axes_for, drawable, linear_ticks, log_ticks, tick_budget, tick_labels
+from .plot_colours import hex_colour, plot_rgb
 
 __all__ = ["PlotLegend", "SimPlot", "SimPlotPanel", "Style", "axes_for", "style_of"]
 
@@ -38,13 +40,14 @@ class Style:
     @property
     def color(self) -> str:
         """The colour as a Textual style ('#0082c8')."""
-        return "#{:02x}{:02x}{:02x}".format(*self.rgb)
+        return hex_colour(self.rgb)
 
 
 MARKERS = (("braille", "⠤⠤"), ("hd", "▄▄"), ("•", "••"), ("x", "xx"), ("+", "++"), ("o", "oo"))
 """Markers in the order series get them: lines first (braille, then half-blocks), then characters."""
 COLORS = ((0, 130, 200), (60, 180, 75), (230, 25, 75), (245, 130, 48), (145, 30, 180), (70, 240, 240))
-"""textual-plotext's own sequence (blue, green, red, orange, purple, cyan), readable on light and dark."""
+"""textual-plotext's own sequence (blue, green, red, orange, purple, cyan); on a canvas where one
+hardly shows (green on a light theme's grey) it is drawn darker or lighter (``plot_rgb``)."""
 
 
 def style_of(index: int) -> Style:
@@ -89,7 +92,8 @@ class SimPlot(PlotextPlot):
             xs, ys = drawable(item, axes)
             if xs:
                 style = style_of(index)
-                plt.plot(xs, ys, marker=style.marker, color=style.rgb)  # the legend is ours, under the plot
+                colour = plot_rgb(self.app, style.rgb)
+                plt.plot(xs, ys, marker=style.marker, color=colour)  # the legend is ours, under the plot
                 all_x += xs
                 all_y += ys
         # the frame, the title, the x ticks and the x label take 5 rows; the y tick labels ~7 columns
@@ -137,7 +141,8 @@ class PlotLegend(Static):
         self.entries = []
         for index, item in enumerate(series):
             style = style_of(index)
-            self.entries.append(Content.assemble((style.glyph, f"bold {style.color}"), " ", plain(item.name)))
+            colour = hex_colour(plot_rgb(self.app, style.rgb))  # as the plot draws it
+            self.entries.append(Content.assemble((style.glyph, f"bold {colour}"), " ", plain(item.name)))
         self.display = bool(self.entries)
         self._lay_out()
 
@@ -169,6 +174,16 @@ class SimPlotPanel(Vertical):
         """Plot over legend."""
         yield SimPlot(self.spec, id="sim-plot")
         yield PlotLegend(id="sim-legend")
+
+    def on_mount(self) -> None:
+        """Draw the series again in a new theme: their colours depend on its canvas."""
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
+
+    def redraw(self) -> None:
+        """The plot and the legend again, with the series they show."""
+        plot = self.query_one(SimPlot)
+        plot.draw(plot.series)
+        self.query_one(PlotLegend).show(plot.series)
 
     def draw(self, series: Sequence[Series]) -> None:
         """Redraw the plot, and the legend when the series' names changed."""

@@ -58,7 +58,7 @@ def exam_lines(stats: Stats, today: date) -> Content:
         chance = "Pass probability today"
     line = Content.assemble(
         (f"{chance} ", "bold"),
-        (f"{100 * p.estimate:.0f}%", "bold $accent"),
+        (f"{100 * p.estimate:.0f}%", "bold $text-accent"),
         "  ",
         gauge(p.low, p.estimate, p.high),
         f"  95% interval {100 * p.low:.0f}–{100 * p.high:.0f}%",

@@ -4,7 +4,8 @@ and how often predictions were right. Each ``draw`` replots from scratch (plotex
 
 Percent axes always run 0–100 and counts get whole-number ticks, so two plots never disagree on what
 a line means. Series colours are fixed RGB (not the theme's cycle), so a legend drawn beside the plot
-in Textual can show the very same colour."""
+in Textual can show the very same colour; on a canvas where one hardly shows (orange on a light
+theme's grey) both draw it darker or lighter (:func:`.plot_colours.plot_rgb`)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,7 @@ from textual_plotext import PlotextPlot
 from ...predictions import Prediction
 from ...stats import Tally
 from ...study.rating import CBM_BANDS, CONFIDENCE_NAMES, CalibrationLevel
-
-RGB = tuple[int, int, int]
+from .plot_colours import RGB, plot_rgb
 
 PALETTE: tuple[RGB, ...] = (
     (0, 130, 200),
@@ -33,21 +33,15 @@ PALETTE: tuple[RGB, ...] = (
     (240, 50, 230),
     (170, 110, 40),
 )
-"""One colour per domain, in the manifest's order (cycled past eight); readable on dark and light."""
+"""One colour per domain, in the manifest's order (cycled past eight), drawn darker or lighter where the
+theme's canvas needs it (``StatsPlot.readable``)."""
 
-ESTIMATE_COLOUR = PALETTE[3]
-"""The predictions plot's line of estimates (the holds/fails line is the theme's accent)."""
 PERCENT_TICKS = ([0.0, 25.0, 50.0, 75.0, 100.0], ["0%", "25%", "50%", "75%", "100%"])
 
 
 def domain_colour(index: int) -> RGB:
     """The colour of the domain at ``index`` in the manifest."""
     return PALETTE[index % len(PALETTE)]
-
-
-def hex_colour(rgb: RGB) -> str:
-    """'#0082c8': a colour a Content style takes."""
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 def count_ticks(top: int, most: int = 6) -> list[float]:
@@ -65,9 +59,14 @@ class StatsPlot(PlotextPlot):
     """A plotext plot that draws on request and shows a note instead of raising."""
 
     def theme_rgb(self, name: str) -> RGB:
-        """A colour of the app's theme ('foreground', 'success' ...) as RGB, for plotext."""
+        """A colour of the app's theme ('foreground', 'success' ...) as RGB, for plotext, made to
+        stand out on the canvas (a light theme's orange accent is drawn darker)."""
         value = self.app.theme_variables.get(name)
-        return Color.parse(value).rgb if value else (128, 128, 128)
+        return self.readable(Color.parse(value).rgb if value else (128, 128, 128))
+
+    def readable(self, rgb: RGB) -> RGB:
+        """``rgb`` as drawn on this theme's canvas (see :func:`.plot_colours.plot_rgb`)."""
+        return plot_rgb(self.app, rgb)
 
     def reset(self) -> None:
         """Forget the previous drawing."""
@@ -108,7 +107,7 @@ class AccuracyPlot(StatsPlot):
         if start < len(overall):
             shown = list(weeks[start:])
             for index, tallies in enumerate(domains):
-                self._line(tallies[start:], domain_colour(index), "braille")
+                self._line(tallies[start:], self.readable(domain_colour(index)), "braille")
             self._line(overall[start:], self.theme_rgb("foreground"), "hd")
             ticks, labels = week_labels(shown, self.size.width or 80)
             plt.xticks(ticks, labels)
@@ -197,6 +196,17 @@ class PredictionPlot(StatsPlot):
     """How often your graded predictions were right so far, after each one: holds/fails, and the
     estimates within their tolerance."""
 
+    def holds_rgb(self) -> RGB:
+        """The colour of the holds/fails line: the theme's accent."""
+        return self.theme_rgb("accent")
+
+    def estimate_rgb(self) -> RGB:
+        """The colour of the estimates line: of the palette, the one least like the accent (an orange
+        accent, as in textual-dark and textual-light, gets blue), so the two lines never look alike."""
+        accent = self.holds_rgb()
+        farthest = max(PALETTE, key=lambda rgb: sum((a - b) ** 2 for a, b in zip(rgb, accent, strict=True)))
+        return self.readable(farthest)
+
     def draw(self, predictions: Sequence[Prediction]) -> None:
         """Replot from every prediction (only graded ones count)."""
         self.reset()
@@ -214,10 +224,13 @@ class PredictionPlot(StatsPlot):
                 estimates.append((float(n), 100.0 * estimated_right / estimated))
         xs = [float(n) for n in range(1, len(graded) + 1)]
         if xs:
-            plt.plot(xs, holds, marker="hd", color=self.theme_rgb("accent"))
+            plt.plot(xs, holds, marker="hd", color=self.holds_rgb())
         if estimates:
             plt.plot(
-                [x for x, _ in estimates], [y for _, y in estimates], marker="braille", color=ESTIMATE_COLOUR
+                [x for x, _ in estimates],
+                [y for _, y in estimates],
+                marker="braille",
+                color=self.estimate_rgb(),
             )
         top = max(len(graded), 1)
         ticks = count_ticks(top, most=8)
