@@ -38,8 +38,8 @@ def _globals() -> argparse.ArgumentParser:
         "--theme",
         metavar="NAME",
         default=argparse.SUPPRESS,
-        help="the TUI's colour theme for this run, e.g. textual-light (default: the one picked last in"
-        " ctrl+p → Theme); commands without the TUI ignore it",
+        help="the TUI's colour theme, e.g. textual-light, kept for the next start as a pick in ctrl+p →"
+        " Theme is (default: the one chosen last); commands without the TUI ignore it",
     )
     return shared
 

@@ -102,12 +102,15 @@ def test_theme_is_harmless_without_the_tui(capsys: pytest.CaptureFixture[str]) -
 # -- the app ---------------------------------------------------------------------------------------
 
 
-async def test_theme_sets_the_theme_for_the_run_without_storing_it(data_dir: Path) -> None:
+async def test_theme_sets_the_theme_and_keeps_it_for_the_next_start(data_dir: Path) -> None:
     app = make_app(FIXTURE, data_dir, theme="textual-light")
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
         assert app.theme == "textual-light" and not app.current_theme.dark
-    assert stored(data_dir) is None  # a one-off look: the next plain start is as before
+    assert stored(data_dir) == "textual-light"  # a choice, as a pick in the palette is
+    again = make_app(FIXTURE, data_dir)
+    assert again.theme == "textual-light"
+    again.store.close()
     with pytest.raises(ValueError, match="did you mean 'nord'"):
         make_app(FIXTURE, data_dir, theme="nrod")
 
@@ -122,11 +125,11 @@ async def test_a_picked_theme_is_stored_at_once_and_the_next_start_uses_it(data_
     again = make_app(FIXTURE, data_dir)
     assert again.theme == "nord"
     again.store.close()
-    # --theme wins for its run, and the stored choice stays for the next one
+    # --theme wins over the stored choice, and replaces it
     app = make_app(FIXTURE, data_dir, theme="textual-light")
     async with app.run_test(size=SMALL) as pilot:
         assert app.theme == "textual-light"
-    assert stored(data_dir) == "nord"
+    assert stored(data_dir) == "textual-light"
 
 
 async def test_the_palette_picker_stores_the_theme_and_says_how(data_dir: Path) -> None:
@@ -211,3 +214,17 @@ async def test_the_simulation_plot_and_legend_take_the_new_theme_s_colours() -> 
         assert green not in str(drawn)
         shown = readable_on(style_of(1).rgb, canvas(app))
         assert hex_colour(shown) in str(drawn) and contrast(shown, canvas(app)) >= 3.0
+
+
+def test_a_theme_option_that_cannot_be_kept_is_still_on_and_says_why(data_dir: Path) -> None:
+    from textual.app import App
+
+    from quizapp.ui.theme import start_theme
+
+    store = Store.in_dir(data_dir)
+    store.db.execute("PRAGMA query_only = ON")  # every write fails, as on a read-only file
+    app: App[None] = App()
+    note = start_theme(app, store, "nord")
+    assert app.theme == "nord"
+    assert note is not None and note.startswith("The theme is on, but not kept for the next start")
+    store.close()

@@ -517,7 +517,7 @@ def make_app(
     ``seed`` default to the bank's settings; ``resume`` resumes the unfinished exam instead. ``clock``
     replaces the exam's monotonic clock and ``wall`` the wall clock of exam dates and pauses (for tests).
     ``due`` (`study --due`) asks for the schedule's order, kept as ``app.due_first``. ``theme`` (`--theme`)
-    replaces the stored theme for this run (ValueError when Textual has no such theme)."""
+    replaces the stored theme, and is stored for the next start (ValueError when Textual has no such theme)."""
     if start not in STARTS:
         raise ValueError(f"start must be one of {', '.join(STARTS)}, not {start!r}")
     if theme is not None and (problem := unknown_theme(theme)):

@@ -1,8 +1,8 @@
 """The colour theme: Textual's built-in themes, chosen with ``--theme NAME`` or in the command palette
 (ctrl+p → Theme), and kept in the store's settings so that the next start opens in it.
 
-Which theme a start uses: ``--theme`` for that run (not stored: a one-off look, say for a
-screenshot or a demo, must not replace the learner's choice), else the stored one, else Textual's
+Which theme a start uses: ``--theme`` (stored too, like a pick in the palette: choosing a theme
+either way is the learner's choice for the next start), else the stored one, else Textual's
 default (``textual-dark``, or ``$TEXTUAL_THEME``). A stored name this version does not know (written
 by a newer one) is left in the store and the default is used, with a toast that says so.
 """
@@ -48,14 +48,16 @@ def stored_theme(store: Store) -> str | None:
 
 def start_theme(app: App[Any], store: Store, chosen: str | None) -> str | None:
     """Put the start's theme on ``app``: ``chosen`` (`--theme`; ValueError when there is no such
-    theme), else the stored one. Returns what to tell the learner when the stored theme is not one
-    this version has (the default is used then), else None."""
+    theme; stored for the next start), else the stored one. Returns what to tell the learner when
+    the stored theme is not one this version has (the default is used then) or ``chosen`` could not
+    be stored (it is on for this run all the same), else None."""
     if chosen is not None:
         problem = unknown_theme(chosen)
         if problem:
             raise ValueError(problem)
         app.theme = chosen
-        return None
+        not_kept = save_theme(store, chosen)
+        return f"The theme is on, but not kept for the next start: {not_kept}" if not_kept else None
     name = stored_theme(store)
     if name is None or name == app.theme:
         return None
