@@ -111,8 +111,8 @@ class MlaAbsorption(Simulation):
         "mla_numbers_per_token": "MLA cache per token per layer (numbers)",
         "mha_numbers_per_token": "MHA cache per token per layer (numbers)",
         "cache_ratio": "MHA ÷ MLA cache",
-        "score_flops_absorbed": "score multiply-adds per query, head and cached token, absorbed",
-        "score_flops_materialised": "score multiply-adds per query, head and cached token, materialised",
+        "score_flops_absorbed": "score multiply-adds per query, head and cached token, absorbed (from the shapes)",
+        "score_flops_materialised": "score multiply-adds per query, head and cached token, materialised (from the shapes)",
     }
     probes = (
         Probe({"rope": "none"}, True, "no position term at all: W_UK folds into the query exactly"),

@@ -2,12 +2,12 @@
 
 ``state-recall-capacity`` stores N pairs (k_i, v_i), keys of width d, and reads each back with its own key.
 A fixed state read linearly returns q^T S; the best such state for the stored keys is S = K^+ V (least
-squares, what the delta rule of DeltaNet converges to; Schlag, Irie & Schmidhuber 2021, "Linear Transformers
-are secretly fast weight programmers", sec. 4-5), and K K^+ is a projection of rank at most d, so every
-value comes back exactly only while N <= d. For N > d the error any such state leaves on random values is
-measured, with its expectation sqrt((N - d) / N). The same pairs are also read by plain linear attention's
-summed state sum_i k_i v_i^T and by softmax attention over a cache of all N pairs (Arora et al. 2023,
-"Zoology", sec. 3-4: associative recall).
+squares: the fit that delta-rule updates approach when the pairs are presented repeatedly, while one pass,
+as in DeltaNet, only moves towards it; Schlag, Irie & Schmidhuber 2021, "Linear Transformers are secretly fast
+weight programmers"), and K K^+ is a projection of rank at most d, so every value comes back exactly only
+while N <= d. For N > d the error any such state leaves on random values is measured, with its expectation
+sqrt((N - d) / N). The same pairs are also read by plain linear attention's summed state sum_i k_i v_i^T and by
+softmax attention over a cache of all N pairs (Arora et al. 2023, "Zoology": associative recall).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class StateRecallCapacity(Simulation):
     explains = (
         "A fixed state read linearly returns $KS$ for the stored keys $K$ ($N \\times d$); whatever $S$ is, "
         "$KS$ has rank at most $d$, so it can equal $N$ arbitrary values only when $N \\le d$. The best "
-        "state, $S = K^{+}V$ (what the delta rule converges to), then recalls every pair exactly; past "
+        "state, $S = K^{+}V$ (the fit repeated delta-rule updates approach), then recalls every pair exactly; past "
         "$d$ pairs the least error any state leaves is the part of $V$ outside the column space of $K$, "
         r"about $\sqrt{(N - d)/N}$ of it. Plain linear attention's state $\sum k_i v_i^\top$ does worse, "
         "since it adds every pair with no correction (though past $d$ pairs it can pick the nearest value more "
