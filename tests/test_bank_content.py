@@ -13,12 +13,19 @@ BANK = load_bank(BUNDLED).bank
 QUESTIONS = list(BANK.questions)
 
 
-def test_at_least_48_questions_and_6_per_domain():
-    assert len(QUESTIONS) >= 48
+def test_at_least_96_questions_in_8_domains_none_under_10():
+    """Issue 16: the bank doubled, two new domains of at least 12, none under 10."""
+    assert len(QUESTIONS) >= 96
     per_domain = Counter(q.domain for q in QUESTIONS)
-    assert len(BANK.manifest.domains) == 6
+    assert len(BANK.manifest.domains) >= 8
     for domain in BANK.manifest.domains:
-        assert per_domain[domain.id] >= 6, f"{domain.id}: {per_domain[domain.id]} questions"
+        assert per_domain[domain.id] >= 10, f"{domain.id}: {per_domain[domain.id]} questions"
+    for new in ("beyond-softmax", "serving-at-scale"):
+        assert per_domain[new] >= 12, f"{new}: {per_domain[new]} questions"
+
+
+def test_at_least_31_simulations():
+    assert len(sims.ids()) >= 31, sorted(sims.ids())
 
 
 def test_difficulty_spread_and_choose_n():
