@@ -21,6 +21,11 @@ from quizapp.store import Store
 from .conftest import BUNDLED, ROOT
 from .test_exam_process import EXAM_BANK, Terminal, terminals  # noqa: F401  (the fixture)
 
+_BANK = load_bank(BUNDLED).bank
+assert _BANK is not None
+N_QUESTIONS = len(_BANK.questions)
+N_DOMAINS = len(_BANK.manifest.domains)
+
 
 def quizapp(*args: str) -> subprocess.CompletedProcess[str]:
     """`python -m quizapp ARGS`, its output captured."""
@@ -62,7 +67,7 @@ def test_stats_json_after_answers_through_the_core_api(tmp_path):
     stats = json.loads(done.stdout)
     assert {"domains", "due", "misconceptions", "predictions", "questions", "pass_probability"} <= set(stats)
     assert (stats["exam_date"], stats["prior"]) == (exam_day, 0.4)
-    assert len(stats["domains"]) == 6
+    assert len(stats["domains"]) == N_DOMAINS
     assert sum(d["answered"] for d in stats["domains"]) == len(answered) + 1
     for domain in stats["domains"]:
         assert {"id", "title", "answered", "accuracy", "readiness"} <= set(domain)
@@ -70,10 +75,10 @@ def test_stats_json_after_answers_through_the_core_api(tmp_path):
         assert domain["accuracy"] is None or 0.0 <= domain["accuracy"] <= 1.0
     p = stats["pass_probability"]
     assert 0.0 <= p["low"] <= p["estimate"] <= p["high"] <= 1.0 and p["questions"] == 24
-    assert stats["due"]["new"] == 48 - len(answered) and len(stats["due"]["days"]) == 7
+    assert stats["due"]["new"] == N_QUESTIONS - len(answered) and len(stats["due"]["days"]) == 7
     assert 0 < stats["due"]["today"] + sum(d["due"] for d in stats["due"]["days"]) <= len(answered)
     questions = {q["id"]: q for q in stats["questions"]}
-    assert len(questions) == 48
+    assert len(questions) == N_QUESTIONS
     for qid in answered:
         q = questions[qid]
         assert q["stability"] > 0 and 1 <= q["difficulty"] <= 10 and 0 < q["retrievability"] <= 1
@@ -148,7 +153,7 @@ def test_home_counts_come_from_the_forecast(tmp_path):
     bank = load_bank(BUNDLED).bank
     assert bank is not None
     counts = due_forecast(bank, Store.in_dir(tmp_path))
-    assert counts.new == 48 - len(answered) and 0 < counts.today + counts.week <= len(answered)
+    assert counts.new == N_QUESTIONS - len(answered) and 0 < counts.today + counts.week <= len(answered)
     assert counts.today == 0  # everything answered today comes back tomorrow at the earliest
 
 
