@@ -201,10 +201,7 @@ class StatsScreen(Screen[None]):
         if computed is None:
             return
         stats = computed.stats
-        today = local_date(stats.now)
-        self.query_one("#stats-exam", Static).update(exam_lines(stats, today))
-        self.show_domains()
-        self.query_one("#stats-notes", Static).update(overview_notes(stats))
+        self.show_overview()
         self.show_accuracy(computed)
         self.show_due(computed.due)
         self.show_calibration(stats)
@@ -212,16 +209,21 @@ class StatsScreen(Screen[None]):
         self.show_predictions(stats)
 
     def on_resize(self) -> None:
-        """Fit the domain table and the legend to the new width."""
+        """Fit the overview and the legend to the new width."""
         if self.computed is not None:
-            self.show_domains()
+            self.show_overview()
             self.show_legend()
 
-    def show_domains(self) -> None:
-        """The domain table, as wide as the pane allows."""
-        if self.computed is not None:
-            table = self.query_one("#stats-domains", Static)
-            table.update(domain_table(self.computed.stats, table.size.width or self.size.width - 2))
+    def show_overview(self) -> None:
+        """The exam lines, the domain table and the notes, each as wide as the pane allows."""
+        if self.computed is None:
+            return
+        stats = self.computed.stats
+        exam = self.query_one("#stats-exam", Static)
+        width = exam.size.width or self.size.width - 2
+        exam.update(exam_lines(stats, local_date(stats.now), width))
+        self.query_one("#stats-domains", Static).update(domain_table(stats, width))
+        self.query_one("#stats-notes", Static).update(overview_notes(stats, width))
 
     def show_empty(self, name: str, message: Content | None) -> None:
         """A tab's plot, or instead a line that says what to do first."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from rich import box
+from rich.cells import cell_len, set_cell_size
 from rich.table import Table
 from rich.text import Text
 from textual.content import Content
@@ -17,10 +18,12 @@ from ...text import plain
 
 NO_ANSWERS = Content.assemble("No answers yet: press ", ("s", "bold"), " on home to study.")
 SET_DATE = Content.assemble(
-    "Set an exam date: ", ("quizapp plan --exam-date YYYY-MM-DD", "bold"), " (readiness then aims at it)."
+    "Set an exam date: ", ("quizapp plan --exam-date YYYY-MM-DD", "bold"), " (readiness aims at it)."
 )
 GAUGE = 30
-"""Cells of the pass-probability bar."""
+"""Cells of the pass-probability bar where the width allows."""
+MIN_GAUGE = 10
+"""The fewest cells the bar narrows to before its line is allowed to wrap."""
 
 
 def percent(value: float | None) -> str:
@@ -38,8 +41,9 @@ def gauge(low: float, estimate: float, high: float, width: int = GAUGE) -> Conte
     )
 
 
-def exam_lines(stats: Stats, today: date) -> Content:
-    """The exam date (or how to set one) and the pass probability with its 95% interval."""
+def exam_lines(stats: Stats, today: date, width: int = 120) -> Content:
+    """The exam date (or how to set one) and the pass probability with its 95% interval; the bar
+    narrows (to MIN_GAUGE cells) so that its line fits in ``width`` columns."""
     p = stats.pass_estimate
     if stats.exam_date is not None:
         days = (stats.exam_date - today).days
@@ -56,13 +60,10 @@ def exam_lines(stats: Stats, today: date) -> Content:
             else SET_DATE
         )
         chance = "Pass probability today"
-    line = Content.assemble(
-        (f"{chance} ", "bold"),
-        (f"{100 * p.estimate:.0f}%", "bold $text-accent"),
-        "  ",
-        gauge(p.low, p.estimate, p.high),
-        f"  95% interval {100 * p.low:.0f}–{100 * p.high:.0f}%",
-    )
+    head = Content.assemble((f"{chance} ", "bold"), (f"{100 * p.estimate:.0f}%", "bold $text-accent"), "  ")
+    tail = Content(f"  95% interval {100 * p.low:.0f}–{100 * p.high:.0f}%")
+    cells = max(MIN_GAUGE, min(GAUGE, width - head.cell_length - tail.cell_length))
+    line = Content.assemble(head, gauge(p.low, p.estimate, p.high, cells), tail)
     how = Content.styled(
         f"{p.draws:,} simulated {p.questions}-question exams, pass mark {p.pass_percent}%;"
         f" unseen questions at {stats.prior:.2f}",
@@ -122,8 +123,9 @@ def pack(entries: list[Content], width: int, gap: int = 3) -> Content:
     return Content("\n").join(Content(" " * gap).join(line) for line in lines)
 
 
-def overview_notes(stats: Stats) -> Content:
-    """Answers by kind, first-try accuracy, and the most-broken requirement."""
+def overview_notes(stats: Stats, width: int = 120) -> Content:
+    """Answers by kind, first-try accuracy, and the most-broken requirement, its text cut short (…)
+    to keep its line within ``width`` columns."""
     answers = stats.answers
     total = sum(answers.values())
     if not total:
@@ -141,6 +143,10 @@ def overview_notes(stats: Stats) -> Content:
     if top:
         r = top[0]
         text = plain(next(iter(r.texts.values()), r.requirement))
+        head, tail = "Most broken requirement: “", f"” ({r.count}×) — m lists every misconception"
+        room = width - cell_len(head) - cell_len(tail)
+        if cell_len(text) > room:
+            text = set_cell_size(text, max(1, room - 1)).rstrip() + "…"
         lines.append(
             Content.assemble(
                 ("Most broken requirement: ", "bold"),
