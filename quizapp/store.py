@@ -291,12 +291,28 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the data file {self.path}: {exc}") from None
+
+    def _use_wal(self) -> None:
+        """Switch the file to write-ahead logging. Two apps opening a new data file at once (two
+        browser tabs, a terminal and a tab) race for the exclusive lock the switch needs, and SQLite
+        answers the loser "database is locked" at once, without its busy handler; so wait here, as
+        the busy timeout would, until the other one is done."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                busy = getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+                if not busy or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
 
     @classmethod
     def in_dir(cls, data_dir: Path | str) -> Store:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
+import sys
+from typing import Any
 
 import pytest
 
@@ -169,3 +172,27 @@ def test_migrations_split_where_sqlite_ends_a_statement_not_at_every_semicolon(t
     assert [s.split()[0] for s in statements(MIGRATIONS[1])] == ["CREATE", "CREATE", "ALTER"]
     with pytest.raises(ValueError, match="unfinished"):
         list(statements("CREATE TABLE a (x); CREATE TABLE b (y)"))
+
+
+def _open_when_released(path: str, start: Any) -> str:
+    """Open the store once `start` lets every process go: 'ok', or the error it met."""
+    start.wait()
+    try:
+        Store(path).close()
+    except StoreError as exc:
+        return str(exc)
+    return "ok"
+
+
+def test_apps_opening_a_new_data_file_at_once_all_get_it(tmp_path):
+    """Two browser tabs (or a tab and a terminal) on a fresh data folder open its file at the same
+    moment; switching it to WAL needs an exclusive lock that SQLite refuses the loser at once, without
+    the busy timeout. Each must wait its turn instead of failing with 'database is locked'."""
+    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    processes = 6
+    with context.Manager() as manager, context.Pool(processes) as pool:
+        for attempt in range(40):
+            start = manager.Barrier(processes)
+            path = str(tmp_path / f"attempt-{attempt}" / "quizapp.sqlite3")
+            said = pool.starmap(_open_when_released, [(path, start)] * processes)
+            assert said == ["ok"] * processes, (attempt, said)
