@@ -21,7 +21,7 @@ import shlex
 import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -212,7 +212,7 @@ def _make_server(command: str, url: str, names: frozenset[str] | None) -> Any:
                 width = to_int(request.query.get("width", "80"), 80)
                 height = to_int(request.query.get("height", "24"), 24)
                 await tab.start(width, height)
-                await self._process_messages(websocket, tab)
+                await until_either(self._process_messages(websocket, tab), app_ended(tab))
             except asyncio.CancelledError:
                 pass
             except Exception as error:  # a tab that fails is logged; the server and other tabs go on
@@ -241,6 +241,30 @@ def _make_server(command: str, url: str, names: frozenset[str] | None) -> Any:
                 access_log=None,
                 shutdown_timeout=QUIT_GRACE_S + 2 * TERM_GRACE_S,
             )
+
+    async def app_ended(tab: AppService) -> None:
+        """Return once the tab's app has ended and its last output is relayed. An app that quits
+        says so (textual-serve then closes the socket); one that could not start (its data file
+        unreadable, say) or died says nothing, and the page would wait on a blank screen for ever:
+        the caller closes the socket, and the page shows "Session ended."."""
+        relay = getattr(tab, "_task", None)  # textual-serve's task that relays the app's output
+        if relay is not None:
+            await asyncio.shield(relay)  # AppService.stop() awaits it too
+        process = getattr(tab, "_process", None)
+        if process is not None:
+            await process.wait()
+
+    async def until_either(*steps: Coroutine[Any, Any, None]) -> None:
+        """Run the steps until the first one returns (or fails), then cancel the others."""
+        tasks = [asyncio.ensure_future(step) for step in steps]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def end_tab(tab: AppService) -> None:
         """Ask the tab's app to quit and wait for it; then SIGTERM it, then SIGKILL it."""

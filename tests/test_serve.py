@@ -13,10 +13,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from quizapp.cli import build_parser
 from quizapp.serve import app_command, is_loopback, refusal, url_of
+from quizapp.store import DB_NAME
 
 from .conftest import ROOT
 from .serving import start_serve, still_running, stop, wait_for_children
@@ -196,3 +198,32 @@ def test_stopping_ends_every_tabs_app(tmp_path: Path, how: str) -> None:
     assert code == 0, err
     assert out == "" and err == ""  # no traceback, nothing from the apps either
     assert still_running(apps) == []
+
+
+def test_a_tab_whose_app_cannot_start_is_closed_not_left_blank(tmp_path: Path) -> None:
+    """An app that ends without saying so (here its data file is not a database, so it exits 2 with
+    one line) must not leave the page waiting on a blank screen: the socket closes, the page says
+    "Session ended.", the reason is in the serving terminal, and the server goes on."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / DB_NAME).write_bytes(b"this is not a database, it was never one" * 100)
+    proc, url = start_serve(data)
+
+    async def open_tab() -> list[aiohttp.WSMsgType]:
+        ws_url = url.replace("http://", "ws://") + "/ws?width=100&height=30"
+        async with aiohttp.ClientSession() as session, session.ws_connect(ws_url) as tab:
+            kinds = []
+            while (message := await asyncio.wait_for(tab.receive(), 60)).type == aiohttp.WSMsgType.BINARY:
+                kinds.append(message.type)
+            kinds.append(message.type)
+            return kinds
+
+    try:
+        kinds = asyncio.run(open_tab())
+        assert kinds[-1] in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), kinds
+        assert proc.poll() is None  # the server is still serving
+    finally:
+        proc.send_signal(signal.SIGTERM)
+    code, out, err = stop(proc)
+    assert code == 0, err
+    assert "cannot open the data file" in out + err and "Traceback" not in out + err
