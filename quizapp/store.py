@@ -432,6 +432,11 @@ class Store:
         )
         return {r[0]: Progress(int(r[1]), int(r[2] or 0), bool(r[3])) for r in rows}
 
+    def last_answered(self) -> dict[str, float]:
+        """Per question id ever answered: when its latest answer was given (epoch seconds)."""
+        rows = self.query("SELECT question_id, MAX(answered_at) FROM answers GROUP BY question_id")
+        return {r[0]: float(r[1]) for r in rows}
+
     def close(self) -> None:
         """Close the connection."""
         with self.failures("close"):

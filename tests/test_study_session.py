@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from quizapp.bank import Question
-from quizapp.study.session import NothingChosen, StudySession, select
+from quizapp.study.session import NothingChosen, StudySession, practice_order, select
 
 
 def question(qid="q", answer="B", tags=()):
@@ -58,3 +58,15 @@ def test_select_by_domain_and_tag():
     qs = [question("a", tags=["rnn"]), question("b")]
     assert [q.id for q in select(qs, tag="rnn")] == ["a"]
     assert [q.id for q in select(qs, domain="d")] == ["a", "b"]
+
+
+def test_practice_picks_up_where_the_last_session_stopped():
+    """Never-answered questions first in bank order, then the answered ones, the longest unseen first
+    (ties keep bank order); a fresh history is bank order."""
+    bank = [question(qid) for qid in ("a", "b", "c", "d", "e")]
+    ids = lambda qs: [q.id for q in qs]  # noqa: E731
+    assert ids(practice_order(bank, {})) == ["a", "b", "c", "d", "e"]
+    assert ids(practice_order(bank, {"a": 30.0, "b": 10.0, "d": 20.0})) == ["c", "e", "b", "d", "a"]
+    assert ids(practice_order(bank, {"c": 5.0, "a": 5.0})) == ["b", "d", "e", "a", "c"]
+    every = {qid: float(n) for n, qid in enumerate("edcba")}
+    assert ids(practice_order(bank, every)) == ["e", "d", "c", "b", "a"]

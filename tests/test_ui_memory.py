@@ -455,3 +455,24 @@ async def test_the_guide_explains_u_before_and_1_to_4_after_submitting(data_dir:
         await pilot.press(*keys(app, "B"), "enter", "question_mark")
         rows = {key_label(r.keys): r for r in app.screen.rows}  # type: ignore[attr-defined]
         assert rows["1-4"].enabled and not rows["u"].enabled
+
+
+async def test_study_picks_up_at_the_first_question_not_yet_answered(data_dir: Path) -> None:
+    """s on home opens the question never answered before, not the bank's first one again; once all
+    are answered, the one answered longest ago."""
+    wall = Clock(WALL_START)
+    app = app_for(FIXTURE, data_dir, wall=wall)
+    async with app.run_test(size=SIZE) as pilot:
+        await counted(pilot)
+        await pilot.press("s")
+        assert isinstance(app.screen, QuestionScreen) and app.screen.question.id == "ui-single"
+        await pilot.press(*keys(app, "B"), "enter", "escape")
+        await counted(pilot)
+        await pilot.press("s")
+        assert isinstance(app.screen, QuestionScreen) and app.screen.question.id == "ui-choose-two"
+        wall.advance(60)
+        await pilot.press(*keys(app, "A", "C"), "enter", "escape")
+        await counted(pilot)
+        await pilot.press("s")
+        assert isinstance(app.screen, QuestionScreen) and app.screen.question.id == "ui-single"
+    assert [a.question_id for a in answers(data_dir)] == ["ui-single", "ui-choose-two"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..bank.models import Question
@@ -38,6 +38,15 @@ def select(
 ) -> list[Question]:
     """The questions of a domain and/or with a tag, in bank order."""
     return [q for q in questions if (domain is None or q.domain == domain) and (tag is None or tag in q.tags)]
+
+
+def practice_order(questions: Sequence[Question], last_answered: Mapping[str, float]) -> list[Question]:
+    """Where a study session picks up: the questions never answered first, in bank order, then the
+    answered ones, least recently answered first; so each session goes on where the last one stopped
+    instead of opening on the bank's first question again."""
+    unseen = [q for q in questions if q.id not in last_answered]
+    seen = sorted((q for q in questions if q.id in last_answered), key=lambda q: last_answered[q.id])
+    return unseen + seen
 
 
 class StudySession:

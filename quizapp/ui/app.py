@@ -27,7 +27,7 @@ from ..history import plural
 from ..locations import bundled_bank
 from ..locations import data_dir as default_data_dir
 from ..store import Store, StoreError
-from ..study.session import select
+from ..study.session import practice_order, select
 from ..text import clean
 from .screens.home import HomeScreen
 from .theme import save_theme, start_theme, unknown_theme
@@ -238,7 +238,8 @@ class QuizApp(App[None]):
         await super().on_event(event)
 
     def start_study(self, domain: str | None = None, tag: str | None = None) -> bool:
-        """Open a study session on the matching questions; False (and a notice) when none match."""
+        """Open a study session on the matching questions, picking up where the last one stopped
+        (never-answered questions first); False (and a notice) when none match."""
         from .screens.question import QuestionScreen
 
         matching = select(self.bank.questions, domain, tag) if self.bank else []
@@ -250,6 +251,12 @@ class QuizApp(App[None]):
             why = " outside your unfinished exam" if matching else ""
             self.notify(f"No questions for {what}{why}.", severity="warning", markup=False)
             return False
+        try:
+            questions = practice_order(questions, self.store.last_answered())
+        except StoreError as exc:  # an unreadable history: bank order, and say why
+            self.notify(
+                str(exc), title="Starting at the bank's first question", severity="warning", markup=False
+            )
         self.push_screen(QuestionScreen(questions))
         self._say_sealed(len(matching) - len(questions))  # after the switch, which clears toasts
         return True
