@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import __version__, record_commands, serve
+from . import __version__, export_commands, record_commands, serve
 from . import commands as cmd
 from .commands import OK, PROBLEMS, USAGE, UsageError
 from .locations import DataDirError
@@ -206,9 +206,9 @@ COMMANDS: dict[tuple[str | None, str | None], Callable[[argparse.Namespace], int
     ("domains", None): cmd.domains,
     ("stats", None): record_commands.stats,
     ("plan", None): record_commands.plan,
-    ("export", "gift"): cmd.export_gift,
-    ("export", "anki"): cmd.export_anki,
-    ("import", "gift"): cmd.import_gift,
+    ("export", "gift"): export_commands.export_gift,
+    ("export", "anki"): export_commands.export_anki,
+    ("import", "gift"): export_commands.import_gift,
     ("serve", None): serve.serve,
 }
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
@@ -30,7 +30,7 @@ from ..store import Store, StoreError
 from ..study.session import practice_order, select
 from ..text import clean
 from .screens.home import HomeScreen
-from .theme import save_theme, start_theme, unknown_theme
+from .theme import ThemedApp, check_theme
 
 if TYPE_CHECKING:
     from ..memory import Memory
@@ -83,7 +83,7 @@ def _terminal_alive() -> bool:
     return True
 
 
-class QuizApp(App[None]):
+class QuizApp(ThemedApp):
     """quizapp's TUI: home, study sessions with feedback, practice exams, and live simulations."""
 
     CSS_PATH = "app.tcss"
@@ -93,8 +93,6 @@ class QuizApp(App[None]):
         Binding("q", "leave_app", "Quit", id="app.quit"),
         Binding("question_mark", "toggle_keys", "Keys", key_display="?", id="app.keys"),
     ]
-    _keep_themes = False
-    """Set once the start's theme is on: from then on every theme picked is stored (``watch_theme``)."""
 
     def __init__(
         self,
@@ -134,9 +132,7 @@ class QuizApp(App[None]):
         move by hand."""
         self.due_first = due
         """`study --due`: study in the schedule's order (``quizapp.memory.study_order``)."""
-        self._theme_note = start_theme(self, store, theme)
-        """Why the stored theme was not used (one this version does not know), said once home is up."""
-        self._keep_themes = True
+        self.put_start_theme(theme)
 
     @property
     def memory(self) -> Memory:
@@ -185,8 +181,7 @@ class QuizApp(App[None]):
         self.screen_change_signal.subscribe(self, self._screen_changed)
         self.push_screen(HomeScreen())
         self.call_after_refresh(resume_collector)
-        if self._theme_note:
-            self.call_after_refresh(self.notify, self._theme_note, markup=False, timeout=8)
+        self.say_theme_note()
         if self.start == "study" and self.due_first:
             self.start_due(self.domain, self.tag)
         elif self.start == "study":
@@ -205,13 +200,6 @@ class QuizApp(App[None]):
             return
         self.exit()
         threading.Timer(2.0, os._exit, (129,)).start()  # in case the dead terminal blocks a clean exit
-
-    def watch_theme(self, name: str) -> None:
-        """A theme picked (ctrl+p → Theme) is stored for the next start at once; when the data file
-        cannot be written it stays on for this session, and a toast says it was not kept."""
-        problem = save_theme(self.store, name) if self._keep_themes else None
-        if problem:
-            self.notify(problem, title="The theme is on, but not kept", severity="warning", markup=False)
 
     def on_unmount(self) -> None:
         """Close the store's connection."""
@@ -527,8 +515,7 @@ def make_app(
     replaces the stored theme, and is stored for the next start (ValueError when Textual has no such theme)."""
     if start not in STARTS:
         raise ValueError(f"start must be one of {', '.join(STARTS)}, not {start!r}")
-    if theme is not None and (problem := unknown_theme(theme)):
-        raise ValueError(problem)  # before the store is opened, so nothing is left open
+    check_theme(theme)  # before the store is opened, so nothing is left open
     bank_dir = Path(bank_dir) if bank_dir is not None else bundled_bank()
     data = Path(data_dir) if data_dir is not None else default_data_dir()
     store = Store.in_dir(data)

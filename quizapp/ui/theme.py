@@ -5,6 +5,8 @@ Which theme a start uses: ``--theme`` (stored too, like a pick in the palette: c
 either way is the learner's choice for the next start), else the stored one, else Textual's
 default (``textual-dark``, or ``$TEXTUAL_THEME``). A stored name this version does not know (written
 by a newer one) is left in the store and the default is used, with a toast that says so.
+
+:class:`ThemedApp` is the part of the app that does this; ``QuizApp`` is built on it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ def unknown_theme(name: str) -> str | None:
     return f"--theme '{name}' is not a theme: {hint}themes: {', '.join(names)}"
 
 
+def check_theme(name: str | None) -> None:
+    """ValueError (the line ``unknown_theme`` gives) when ``name`` is given and is not a theme."""
+    if name is not None and (problem := unknown_theme(name)):
+        raise ValueError(problem)
+
+
 def stored_theme(store: Store) -> str | None:
     """The theme picked last, as stored (perhaps one this version does not know); None when none
     was, or when the data file cannot be read (the default theme does then)."""
@@ -52,9 +60,7 @@ def start_theme(app: App[Any], store: Store, chosen: str | None) -> str | None:
     the stored theme is not one this version has (the default is used then) or ``chosen`` could not
     be stored (it is on for this run all the same), else None."""
     if chosen is not None:
-        problem = unknown_theme(chosen)
-        if problem:
-            raise ValueError(problem)
+        check_theme(chosen)
         app.theme = chosen
         not_kept = save_theme(store, chosen)
         return f"The theme is on, but not kept for the next start: {not_kept}" if not_kept else None
@@ -78,3 +84,33 @@ def save_theme(store: Store, name: str) -> str | None:
     except StoreError as exc:
         return str(exc)
     return None
+
+
+class ThemedApp(App[None]):
+    """An app that opens in the start's theme (see the module's docstring) and stores every theme
+    picked later for the next start."""
+
+    store: Store
+    """The store the theme is kept in (set by the app before ``put_start_theme``)."""
+    _keep_themes = False
+    """Set once the start's theme is on: from then on every theme picked is stored (``watch_theme``)."""
+    _theme_note: str | None = None
+    """Why the stored theme was not used (one this version does not know), said once home is up."""
+
+    def put_start_theme(self, chosen: str | None) -> None:
+        """Put on the start's theme: ``chosen`` (`--theme`; ValueError when there is no such theme),
+        else the stored one; from then on a theme picked is stored."""
+        self._theme_note = start_theme(self, self.store, chosen)
+        self._keep_themes = True
+
+    def say_theme_note(self) -> None:
+        """After the next refresh, a toast saying why the start's theme is not the one asked for, if so."""
+        if self._theme_note:
+            self.call_after_refresh(self.notify, self._theme_note, markup=False, timeout=8)
+
+    def watch_theme(self, name: str) -> None:
+        """A theme picked (ctrl+p → Theme) is stored for the next start at once; when the data file
+        cannot be written it stays on for this session, and a toast says it was not kept."""
+        problem = save_theme(self.store, name) if self._keep_themes else None
+        if problem:
+            self.notify(problem, title="The theme is on, but not kept", severity="warning", markup=False)
