@@ -43,14 +43,19 @@ def score_text(record: ExamRecord) -> str:
     return f"{points(record.correct)} / {record.total} ({record.percent or 0:.0f}%)"
 
 
-def date_text(record: ExamRecord) -> str:
-    """'2026-11-30 14:22' (local time)."""
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(record.started))
+def date_text(record: ExamRecord, this_year: int | None = None) -> str:
+    """'2026-11-30 14:22' (local time), or '30 Nov 14:22' when it is in ``this_year``."""
+    started = time.localtime(record.started)
+    if started.tm_year == this_year:
+        return time.strftime("%d %b %H:%M", started)
+    return time.strftime("%Y-%m-%d %H:%M", started)
 
 
-def pause_text(pauses: int, seconds: float) -> str:
-    """'paused 2× (3:10)', or '' when never paused."""
-    return f"paused {pauses}× ({clock_text(seconds)})" if pauses else ""
+def pause_text(pauses: int, seconds: float, compact: bool = False) -> str:
+    """'paused 2× (3:10)' (compact: '2× 03:10'), or '' when never paused."""
+    if not pauses:
+        return ""
+    return f"{pauses}× {clock_text(seconds)}" if compact else f"paused {pauses}× ({clock_text(seconds)})"
 
 
 def domains_text(record: ExamRecord, titles: Mapping[str, str]) -> str:
@@ -77,17 +82,23 @@ class HistoryRow:
 HEADERS = HistoryRow("exam", "date", "status", "score", "result", "time", "paused", "by domain")
 
 
-def history_rows(records: Sequence[ExamRecord], titles: Mapping[str, str]) -> list[HistoryRow]:
-    """Each exam's cells, newest first as given."""
+def history_rows(
+    records: Sequence[ExamRecord], titles: Mapping[str, str], now: float | None = None
+) -> list[HistoryRow]:
+    """Each exam's cells, newest first as given. Given ``now`` (the TUI's table, which must fit 80
+    columns), the cells are compact: the date without this year, the time as '04:30/08:00' and the
+    pauses as '2× 03:10'."""
+    compact = now is not None
+    this_year = time.localtime(now).tm_year if now is not None else None
     return [
         HistoryRow(
             str(r.id),
-            date_text(r),
+            date_text(r, this_year),
             status_text(r),
             score_text(r),
             result_text(r),
-            f"{clock_text(r.seconds_used)} of {clock_text(r.minutes * 60)}",
-            pause_text(r.pauses, r.paused_seconds),
+            f"{clock_text(r.seconds_used)}{'/' if compact else ' of '}{clock_text(r.minutes * 60)}",
+            pause_text(r.pauses, r.paused_seconds, compact),
             domains_text(r, titles),
         )
         for r in records

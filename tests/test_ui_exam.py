@@ -4,6 +4,7 @@ nothing sleeps."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -512,8 +513,10 @@ async def test_history_lists_the_exam_and_reopens_its_review(data_dir: Path, clo
         assert isinstance(history, HistoryScreen)
         assert "Study: 1 answer to 1 question, 0 correct (0%)" in text_of(history.query_one("#history-study"))
         [row] = rows(history.query_one("#history-exams"))
-        assert row[2:7] == ["submitted", "5 / 5 (100%)", "pass", "02:05 of 10:00", ""]
-        assert row[7] == "Attention mechanics 3/3, Serving and inference 2/2"
+        assert row[2:7] == ["submitted", "5 / 5 (100%)", "pass", "02:05/10:00", ""]
+        assert len(row) == 7  # each domain's score is under the table, not in a column that scrolls sideways
+        domains = text_of(history.query_one("#history-domains"))
+        assert domains == "Exam 1 by domain: Attention mechanics 3/3, Serving and inference 2/2"
         await pilot.press("enter")  # the whole results and review again, in the order it was taken
         results = app.screen
         assert isinstance(results, ExamResultsScreen)
@@ -535,3 +538,28 @@ async def test_the_exam_keys_are_all_in_the_footer_at_80_columns(data_dir: Path)
         shown = [k.description for k in keys if k.region.right <= 80 and k.region.width > 0]
         for description in ("Choose", "Next", "Prev", "Mark", "Grid", "Submit", "Pause"):
             assert description in shown
+
+
+async def test_history_fits_80_columns_and_shows_each_exams_domains_under_the_table(data_dir: Path) -> None:
+    """Three exams (submitted, discarded, paused) at 80x24: no column scrolls sideways, and the line
+    under the table follows the cursor with that exam's score per domain."""
+    from .test_snapshots import WALL_START, stored_exams
+
+    stored_exams(EXAM_BANK, data_dir)
+    app = make_app(EXAM_BANK, data_dir, clock=Clock(), wall=Clock(WALL_START + 4 * 86400))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("h")
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        table = history.query_one("#history-exams")
+        await pilot.pause()
+        assert table.max_scroll_x == 0 and table.virtual_size.width <= table.size.width
+        seen = []
+        for _ in range(3):
+            seen.append(text_of(history.query_one("#history-domains")))
+            await pilot.press("down")
+            await pilot.pause()
+        assert seen[0] == "Exam 3 by domain: scored when it is submitted"
+        assert seen[1] == "Exam 2 by domain: none: it was discarded before it was submitted"
+        assert seen[2].startswith("Exam 1 by domain: ") and "/" in seen[2]
+        assert all(re.fullmatch(r"\d\d [A-Z][a-z]{2} \d\d:\d\d", row[1]) for row in rows(table))  # this year

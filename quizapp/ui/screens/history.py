@@ -1,5 +1,6 @@
-"""History: study totals, and every exam (date, status, score, time, pauses, each domain); Enter on a
-submitted exam reopens its results and full question review, on an unfinished one resumes it."""
+"""History: study totals, and every exam (date, status, score, time, pauses), with the highlighted
+exam's score in each domain under the table (a column of them would scroll sideways at 80 columns);
+Enter on a submitted exam reopens its results and full question review, on an unfinished one resumes it."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ class HistoryScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.records: dict[str, ExamRecord] = {}
+        self.domains: dict[str, str] = {}
+        """Each exam's score per domain, by row key: shown under the table for the highlighted exam."""
 
     def compose(self) -> ComposeResult:
         """Title, study totals, the exams table and a hint."""
@@ -59,6 +62,7 @@ class HistoryScreen(Screen[None]):
         yield Static(id="history-study")
         yield Static(Content.styled("Exams", "bold"), classes="heading", id="history-exams-title")
         yield DataTable(id="history-exams", cursor_type="row", zebra_stripes=True)
+        yield Static(id="history-domains")
         yield Static(id="history-hint")
         yield Footer()
 
@@ -72,13 +76,18 @@ class HistoryScreen(Screen[None]):
         )
         self.query_one("#history-study", Static).update(line)
         table = self.query_one("#history-exams", DataTable)
-        table.add_columns("#", "Date", "Status", "Score", "Result", "Time", "Paused", "By domain")
+        table.add_columns("#", "Date", "Status", "Score", "Result", "Time", "Paused")
         records = ExamStore(store).history()
         manifest = self.app.bank.manifest if self.app.bank else None
         titles = {d.id: d.title for d in manifest.domains} if manifest else {}
         styles = {"pass": "bold green", "fail": "bold red"}
-        for record, row in zip(records, history_rows(records, titles), strict=True):
+        for record, row in zip(records, history_rows(records, titles, now=self.app.wall()), strict=True):
             self.records[str(record.id)] = record
+            self.domains[str(record.id)] = row.domains or (
+                "none: it was discarded before it was submitted"
+                if record.status == "discarded"
+                else "scored when it is submitted"
+            )
             status_style = {"open": "yellow", "paused": "yellow", "discarded": "dim"}.get(record.status, "")
             table.add_row(
                 Text(row.id, justify="right"),
@@ -88,7 +97,6 @@ class HistoryScreen(Screen[None]):
                 Text(row.result, style=styles.get(row.result, "")),
                 Text(row.time),
                 Text(row.paused),
-                Text(row.domains),
                 key=str(record.id),
             )
         hint = (
@@ -102,7 +110,16 @@ class HistoryScreen(Screen[None]):
             else Content.assemble("No exams yet: press ", ("e", "bold"), " to take one.")
         )
         self.query_one("#history-hint", Static).update(hint)
+        self.query_one("#history-domains", Static).display = bool(self.records)
         table.focus()
+
+    @on(DataTable.RowHighlighted, "#history-exams")
+    def show_domains(self, event: DataTable.RowHighlighted) -> None:
+        """Under the table: the highlighted exam's score in each of its domains."""
+        key = str(event.row_key.value)
+        self.query_one("#history-domains", Static).update(
+            Content.assemble((f"Exam {key} by domain: ", "bold"), self.domains.get(key, ""))
+        )
 
     @on(DataTable.RowSelected, "#history-exams")
     def open_exam(self, event: DataTable.RowSelected) -> None:
