@@ -3,10 +3,8 @@ each screen lives in its own module under ``screens/``."""
 
 from __future__ import annotations
 
-import errno
 import gc
 import os
-import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -23,13 +21,13 @@ from ..bank.cache import load_bank_cached
 from ..bank.models import Scoring
 from ..exam_store import ExamStore
 from ..exams import BankQuestions, Clock, ExamOptions, begin_exam, open_exam, plan_exam, resume_exam
-from ..history import plural
 from ..locations import bundled_bank
 from ..locations import data_dir as default_data_dir
 from ..store import Store, StoreError
-from ..study.session import practice_order, select
 from ..text import clean
 from .screens.home import HomeScreen
+from .starts import StudyStarts
+from .terminal import _terminal_alive, typed_after_escape
 from .theme import ThemedApp, check_theme
 
 if TYPE_CHECKING:
@@ -43,20 +41,6 @@ UNUSABLE_BANK = 1
 """The exit status after the 'bank cannot be opened' screen: a script running quizapp sees it failed."""
 
 
-def typed_after_escape(key: str) -> tuple[str, str] | None:
-    """The key and character typed right after Esc, when a terminal's parser joined the two into one
-    Alt key: within Textual's escape delay (0.1 s) 'Esc n' arrives as 'alt+n', so a fast 'g Esc n' in
-    an exam left the grid open and lost the n. quizapp binds no Alt key, so it is split back."""
-    if not key.startswith("alt+"):
-        return None
-    rest = key.removeprefix("alt+")
-    if rest.startswith("shift+") and len(rest) == 7 and rest[-1].isalpha():
-        return rest[-1].upper(), rest[-1].upper()
-    if len(rest) == 1 and rest.isalnum():
-        return rest, rest
-    return None
-
-
 def resume_collector() -> None:
     """Once the first screen is drawn: if the command line paused the garbage collector for start-up
     (see ``commands.tui``), freeze what start-up built (modules, the bank, the app: it lives as long
@@ -66,24 +50,7 @@ def resume_collector() -> None:
         gc.enable()
 
 
-def _terminal_alive() -> bool:
-    """False once the terminal on stdin has hung up (its state can no longer be read). Without
-    termios (not POSIX) there is no way to tell, so it counts as alive."""
-    try:
-        import termios
-    except ImportError:
-        return True
-    stdin = sys.__stdin__
-    if stdin is None:
-        return True
-    try:
-        termios.tcgetattr(stdin.fileno())
-    except (OSError, ValueError, AttributeError, termios.error) as exc:
-        return not isinstance(exc, termios.error) or exc.args[0] not in (errno.EIO, errno.ENXIO)  # hung up
-    return True
-
-
-class QuizApp(ThemedApp):
+class QuizApp(ThemedApp, StudyStarts):
     """quizapp's TUI: home, study sessions with feedback, practice exams, and live simulations."""
 
     CSS_PATH = "app.tcss"
@@ -224,117 +191,6 @@ class QuizApp(ThemedApp):
                 await super().on_event(events.Key("escape", "\x1b"))
                 event = events.Key(*split)
         await super().on_event(event)
-
-    def start_study(self, domain: str | None = None, tag: str | None = None) -> bool:
-        """Open a study session on the matching questions, picking up where the last one stopped
-        (never-answered questions first); False (and a notice) when none match."""
-        from .screens.question import QuestionScreen
-
-        matching = select(self.bank.questions, domain, tag) if self.bank else []
-        sealed = self.exams.open_question_ids()
-        questions = [q for q in matching if q.id not in sealed]
-        if not questions:
-            filters = (("domain", domain), ("tag", tag))
-            what = " and ".join(f"{k} '{v}'" for k, v in filters if v) or "this bank"
-            why = " outside your unfinished exam" if matching else ""
-            self.notify(f"No questions for {what}{why}.", severity="warning", markup=False)
-            return False
-        try:
-            questions = practice_order(questions, self.store.last_answered())
-        except StoreError as exc:  # an unreadable history: bank order, and say why
-            self.notify(
-                str(exc), title="Starting at the bank's first question", severity="warning", markup=False
-            )
-        self.push_screen(QuestionScreen(questions))
-        self._say_sealed(len(matching) - len(questions))  # after the switch, which clears toasts
-        return True
-
-    def _say_sealed(self, count: int) -> None:
-        """Say that questions of the unfinished exam were left out of a study session."""
-        if count:
-            self.notify(
-                f"{plural(count, 'question is', 'questions are')} in your unfinished exam, so left out"
-                " until it is submitted or discarded.",
-                markup=False,
-            )
-
-    def study_questions(self, question_ids: list[str], label: str) -> bool:
-        """A study session on these questions (those of an unfinished exam left out)."""
-        from .screens.question import QuestionScreen
-
-        if self.bank is None:
-            return False
-        sealed = self.exams.open_question_ids()
-        known = {qid for qid, _, _ in self.bank.questions.entries}
-        ids = [qid for qid in question_ids if qid in known and qid not in sealed]
-        if not ids:
-            why = (
-                "they are all in your unfinished exam: submit or discard it to study them"
-                if any(qid in sealed for qid in question_ids)
-                else "they are no longer in the bank"
-            )
-            self.notify(f"Nothing to study: {why}.", severity="warning", markup=False)
-            return False
-        self.push_screen(QuestionScreen([self.bank.question(qid) for qid in ids], label=label))
-        self._say_sealed(sum(qid in sealed for qid in question_ids))  # after the switch, which clears toasts
-        return True
-
-    def start_due(self, domain: str | None = None, tag: str | None = None) -> bool:
-        """Study in the schedule's order: due reviews first, then new questions, taking turns across
-        domains (each answer recorded as a scheduled review); False (and when the next review is) when
-        nothing is due and nothing is new."""
-        from ..memory import study_order
-        from .screens.question import QuestionScreen
-
-        if self.bank is None:
-            return False
-        ids = study_order(self.bank, self.store, domain=domain, tag=tag, wall=self.wall)
-        if not ids:
-            self.notify(self.nothing_due(domain, tag), markup=False, timeout=8)
-            return False
-        questions = [self.bank.question(qid) for qid in ids]
-        self.push_screen(QuestionScreen(questions, label="Due", scheduled=True))
-        return True
-
-    def nothing_due(self, domain: str | None = None, tag: str | None = None) -> str:
-        """Why a due session has no question: 'Nothing is due and nothing is new: the next review is
-        due in 3 days (Thu 3 Dec).', or that the questions are all in the unfinished exam."""
-        from .widgets.outlook import due_when
-
-        assert self.bank is not None
-        scope = " and ".join(f"{k} '{v}'" for k, v in (("domain", domain), ("tag", tag)) if v)
-        where = f" in {scope}" if scope else ""
-        matching = [
-            qid
-            for qid, d, tags in self.bank.questions.entries
-            if domain in (None, d) and tag in (None, *tags)
-        ]
-        sealed = self.exams.open_question_ids()
-        cards = self.memory.cards()
-        upcoming = [cards[qid].due for qid in matching if qid in cards and qid not in sealed]
-        if not matching:
-            return f"There are no questions{where}."
-        if not upcoming:
-            return f"Nothing to study{where}: every question is in your unfinished exam; submit or discard it first."
-        when = due_when(min(upcoming), self.memory.now())
-        return f"Nothing is due and nothing is new{where}: the next review is due {when}."
-
-    def start_missed(self) -> bool:
-        """Study only the questions whose latest answer was wrong; False (and a notice) when none are."""
-        if self.bank is None:
-            return False
-        progress = self.store.progress()
-        index = self.bank.questions.entries
-        missed = [qid for qid, _, _ in index if qid in progress and not progress[qid].last_correct]
-        if not missed:
-            message = (
-                "No missed questions: every question you answered was right the last time."
-                if progress
-                else "You have not answered any question yet: press s to study."
-            )
-            self.notify(message, markup=False)
-            return False
-        return self.study_questions(missed, "Missed")
 
     def start_exam(self, options: ExamOptions | None = None, *, replace_open: bool = False) -> None:
         """A new practice exam (the bank's defaults unless ``options`` say otherwise). An unfinished
