@@ -26,6 +26,7 @@ from quizapp.ui.dialogs.summary import SummaryDialog
 from quizapp.ui.screens.home import HomeScreen
 from quizapp.ui.screens.question import QuestionScreen
 from quizapp.ui.screens.simulation import SimulationScreen
+from quizapp.ui.widgets.bullets import BulletList
 from quizapp.ui.widgets.options import OptionsView
 from quizapp.ui.widgets.sim_tables import fmt
 
@@ -64,7 +65,9 @@ def letter(app: QuizApp, option_id: str) -> str:
 
 
 def text_of(widget: Widget) -> str:
-    """The plain text a Static shows (Markdown blocks are Statics too)."""
+    """The plain text a Static shows (Markdown blocks are Statics too), or a bullet list's items."""
+    if isinstance(widget, BulletList):
+        return "\n".join(f"{mark} {text}" for mark, text in widget.items)
     return str(widget.visual) if isinstance(widget, Static) else ""
 
 

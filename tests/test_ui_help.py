@@ -34,10 +34,11 @@ from quizapp.ui.screens.home import HomeScreen
 from quizapp.ui.screens.question import QuestionScreen
 from quizapp.ui.screens.sim_browser import SimBrowserScreen
 from quizapp.ui.screens.simulation import SimulationScreen
+from quizapp.ui.widgets.bullets import BulletList
 from quizapp.ui.widgets.exam_grid import QuestionGrid
 from quizapp.ui.widgets.options import OptionsView
 
-from .test_ui import FIXTURE, copy_bank, keys, text_of, wait_for_workers, write_question
+from .test_ui import FIXTURE, copy_bank, keys, rendered_lines, text_of, wait_for_workers, write_question
 from .test_ui_exam import EXAM_BANK, Clock, begin, notices, recording
 
 SMALL = (80, 24)
@@ -506,22 +507,40 @@ async def test_a_bank_that_cannot_be_opened_has_a_title_bar_a_footer_and_exits_n
     assert app.return_code == 1
 
 
+def hanging(lines: list[str], marks: str = "•") -> list[list[str]]:
+    """Drawn lines split into items: each opens with a mark and a space, and each line after it is
+    indented under its text (two spaces), never back under the mark."""
+    items: list[list[str]] = []
+    for line in lines:
+        if line[:1] in marks:
+            assert line[1:2] == " ", line
+            items.append([line])
+        else:
+            assert items and line.startswith("  ") and not line[2:3].isspace(), line
+            items[-1].append(line)
+    return items
+
+
 async def test_long_titles_and_references_wrap_with_a_hanging_indent(data_dir: Path) -> None:
     app = make_app(FIXTURE, data_dir)
     async with app.run_test(size=(30, 40)) as pilot:
         await pilot.press("s")
         await pilot.press(*keys(app, "A"), "enter")
-        reference = app.screen.query_one("#fb-references .bullet")
-        mark, text = reference.query_one(".bullet-mark"), reference.query_one(".bullet-text")
-        assert text.region.x == mark.region.x + 2 and text.region.height > 1  # wraps under itself
+        await pilot.pause()
+        references = app.screen.query_one("#fb-references", BulletList)
+        drawn = [line.rstrip() for line in rendered_lines(references).splitlines()]
+        assert len(drawn) == references.region.height  # as tall as its wrapped lines
+        items = hanging(drawn)
+        assert len(items) == len(references.items) and any(
+            len(item) > 1 for item in items
+        )  # wraps under itself
         await pilot.press("n")
         await pilot.press(*keys(app, "A", "C"), "enter", "n")
         summary = app.screen
         assert isinstance(summary, SummaryDialog)
-        rows = list(summary.query(".bullet"))
-        assert len(rows) == 2 and any(row.query_one(".bullet-text").region.height > 1 for row in rows)
-        for row in rows:
-            assert row.query_one(".bullet-text").region.x == row.query_one(".bullet-mark").region.x + 2
+        drawn = [line.rstrip() for line in rendered_lines(summary.query_one(BulletList)).splitlines()]
+        rows = hanging(drawn, marks="✓✗")
+        assert len(rows) == 2 and any(len(row) > 1 for row in rows)
 
 
 def scrolling(screen: Any) -> list[str]:
@@ -576,3 +595,26 @@ async def test_footers_keep_quit_and_keys_at_80_columns(data_dir: Path) -> None:
         await pilot.press("enter")
         assert isinstance(app.screen, ExamReviewScreen)
         assert wanted <= set(visible_footer(app))
+
+
+def test_a_bullet_list_wraps_each_item_under_its_own_text() -> None:
+    from textual.content import Content
+
+    items = BulletList(["one two three four", "", ("✓", "five"), (Content("‼"), "sixsixsixsix")])
+    assert [str(line) for line in items.lines(8)] == [
+        "• one",
+        "  two",
+        "  three",
+        "  four",
+        "• ",
+        "✓ five",
+        "‼ sixsix",
+        "  sixsix",
+    ]
+    assert items.get_content_height(None, None, 8) == 8  # type: ignore[arg-type]
+    assert [str(line) for line in items.lines(80)] == [
+        "• one two three four",
+        "• ",
+        "✓ five",
+        "‼ sixsixsixsix",
+    ]

@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 from ...study.rating import CbmScore, cbm_score
 from ...study.session import AnswerResult
 from ...text import plain
+from ..widgets.bullets import BulletList
 from .keys import KEYS_BINDING, SaysWhy, sentence
 
 
@@ -67,13 +68,15 @@ class SummaryDialog(SaysWhy, ModalScreen[str | None]):
                 score = cbm_score((r.correct, r.confidence) for r in self.results)
                 yield Static(cbm_line(score, stated), id="summary-cbm")
             with VerticalScroll(id="summary-list"):
-                for r in self.results:
-                    mark = ("✓", "bold $text-success") if r.correct else ("✗", "bold $text-error")
-                    yield Horizontal(
-                        Static(Content.styled(*mark), classes="bullet-mark"),
-                        Static(Content(plain(r.question.title)), classes="bullet-text"),
-                        classes="bullet",
+                yield BulletList(
+                    (
+                        Content.styled("✓", "bold $text-success")
+                        if r.correct
+                        else Content.styled("✗", "bold $text-error"),
+                        plain(r.question.title),
                     )
+                    for r in self.results
+                )
             yield Static(id="summary-message")
             with Horizontal(classes="dialog-buttons"):
                 wrong = sum(not r.correct for r in self.results)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
@@ -16,6 +15,7 @@ from ...study.exam import points
 from ...study.rating import CONFIDENCE_NAMES, RATING_NAMES, SLOW
 from ...study.session import AnswerResult
 from ...text import plain
+from .bullets import BulletList
 from .options import MARK_CORRECT, MARK_PICK, MARK_WRONG
 from .prose import literal, markdown
 
@@ -91,14 +91,6 @@ def rating_line(
     )
 
 
-def bullets(texts: Iterable[str]) -> Iterator[Horizontal]:
-    """'• text' rows whose long lines wrap under the text, not under the bullet (a hanging indent)."""
-    for text in texts:
-        yield Horizontal(
-            Static("•", classes="bullet-mark"), Static(literal(text), classes="bullet-text"), classes="bullet"
-        )
-
-
 def heading(text: str) -> Static:
     """A section heading."""
     return Static(literal(text), classes="heading")
@@ -127,12 +119,11 @@ class FeedbackPanel(Vertical):
             yield markdown(q.in_practice, id="fb-in-practice")
         if q.references:
             yield heading("References")
-            with Vertical(id="fb-references"):
-                yield from bullets(plain(r) for r in q.references)
+            yield BulletList((plain(r) for r in q.references), id="fb-references")
         links = q.all_sim_links()
         if links:
             yield heading("Simulations")
             with Vertical(id="fb-sims"):
-                yield from bullets(plain(link.label or link.id) for link in links)
+                yield BulletList(plain(link.label or link.id) for link in links)
                 hint = "s opens the simulation of the option under the cursor (or offers these)"
                 yield Static(Content.styled(hint, "dim"))
