@@ -25,7 +25,6 @@ The run happens in a thread worker that only posts messages (frames, coalesced, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from textual import on, work
@@ -34,23 +33,20 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Button, Footer, ProgressBar, Select, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from sims import Frame, RunResult, Simulation
 
-from ...predictions import Predictions, scale_of, tolerance_words
-from ...store import StoreError
 from ...text import plain
-from ..dialogs.predict import Estimate, Guess, PredictDialog
 from ..widgets.param_form import ParamForm
 from ..widgets.prose import literal, paragraphs
 from ..widgets.sim_header import SimHeader
-from ..widgets.sim_outcome import SimOutcome, committed_line, graded_line
+from ..widgets.sim_outcome import SimOutcome
 from ..widgets.sim_plot import SimPlotPanel
 from ..widgets.sim_tables import MeasuredList
 from .sim_keys import BINDINGS, FORM_KEYS, WIDE
+from .sim_predict import Pending, PredictThenRun
 from .sim_run import FrameArrived, RunFinished, run_posting
 from .sim_settings import Settings, differences
 
@@ -58,16 +54,7 @@ OFFER = "Predict first? p predicts, r just runs"
 """Before the first run of a screen opened from a question."""
 
 
-@dataclass(frozen=True)
-class Pending:
-    """A committed prediction waiting for its run: the store's id, the values it is for, the run."""
-
-    id: int
-    values: dict[str, Any]
-    run: int
-
-
-class SimulationScreen(Screen[None]):
+class SimulationScreen(PredictThenRun):
     """Runs one simulation live from a form of its parameters; `c` shows the verdict flip."""
 
     BINDINGS = BINDINGS
@@ -368,78 +355,6 @@ class SimulationScreen(Screen[None]):
         self.refresh_notice()
         if self.pending is not None and differences(self.pending.values, self.form.typed):
             self.void_prediction("the form changed after you committed it")
-
-    # -- predict, then run -------------------------------------------------------------------------
-
-    def _store(self) -> Any:
-        """The app's store (None in an app without one)."""
-        return getattr(self.app, "store", None)
-
-    def action_predict(self) -> None:
-        """Ask for a prediction at the form's setting; committing stores it and runs."""
-        if self.running or self.form.check() is None:
-            self.update_run_button()
-            self.refresh_notice()
-            return
-        values = self.form.values()
-        sim = self.simulation
-        estimate = None
-        if sim.headline is not None:
-            label = plain(sim.quantities.get(sim.headline, sim.headline))
-            estimate = Estimate(label, tolerance_words(scale_of(sim)))
-
-        def committed(guess: Guess | None) -> None:
-            if guess is not None:
-                self.commit_prediction(values, guess)
-
-        self.app.push_screen(PredictDialog(self.settings.describe(values), estimate), committed)
-
-    def action_predict_unlisted(self) -> None:
-        """p where the footer has no room for it (beside s): the same as :meth:`action_predict`."""
-        self.action_predict()
-
-    def commit_prediction(self, values: dict[str, Any], guess: Guess) -> None:
-        """Store the prediction for these values and run them (unless the form moved meanwhile)."""
-        if self.running or self.form.check() is None or self.form.values() != values:
-            self.notify("The form changed: predict again.", severity="warning", markup=False)
-            return
-        sim = self.simulation
-        headline = sim.headline if guess.estimate is not None else None
-        try:
-            prediction = Predictions(self._store()).commit(
-                sim.id, values, guess.holds, estimate=guess.estimate, headline=headline, scale=scale_of(sim)
-            )
-        except (StoreError, ValueError) as exc:
-            self.notify(f"The prediction was not saved: {exc}", severity="error", markup=False)
-            return
-        self.start_run(prediction)
-        self.outcome.show_prediction(committed_line(guess.holds, guess.estimate))
-
-    def grade_prediction(self, run: int, result: RunResult) -> None:
-        """The run finished: grade the prediction it was started for, and say how it went."""
-        pending = self.pending
-        if pending is None or pending.run != run:
-            return
-        self.pending = None
-        try:
-            graded = Predictions(self._store()).grade(
-                pending.id, result.verdict.holds, result.verdict.measured
-            )
-        except (StoreError, KeyError) as exc:
-            self.notify(f"The prediction was not graded: {exc}", severity="error", markup=False)
-            self.outcome.show_prediction(None)
-            return
-        self.outcome.show_prediction(graded_line(graded))
-
-    def void_prediction(self, why: str) -> None:
-        """A prediction that its run will not grade: say so (the store keeps it, ungraded)."""
-        if self.pending is None:
-            return
-        self.pending = None
-        self.outcome.show_prediction(
-            Content.assemble(("Prediction void: ", "bold"), f"{why}; it stays ungraded. p predicts again."),
-            void=True,
-        )
 
     @on(ParamForm.Submitted, "#sim-form")
     def form_submitted(self) -> None:
