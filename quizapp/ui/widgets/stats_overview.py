@@ -143,18 +143,12 @@ def overview_notes(stats: Stats, width: int = 120) -> Content:
     if top:
         r = top[0]
         text = plain(next(iter(r.texts.values()), r.requirement))
-        head, tail = "Most broken requirement: “", f"” ({r.count}×) — m lists every misconception"
-        room = width - cell_len(head) - cell_len(tail)
+        head = Content.assemble(("Most broken requirement: ", "bold"), "“")
+        tail = Content.assemble(f"” ({r.count}×) — ", ("m", "bold"), " lists every misconception")
+        room = width - head.cell_length - tail.cell_length
         if cell_len(text) > room:
             text = set_cell_size(text, max(1, room - 1)).rstrip() + "…"
-        lines.append(
-            Content.assemble(
-                ("Most broken requirement: ", "bold"),
-                Content(f"“{text}” ({r.count}×) — "),
-                ("m", "bold"),
-                " lists every misconception",
-            )
-        )
+        lines.append(Content.assemble(head, Content(text), tail))
     lines.append(
         Content.styled(
             "Readiness: your chance of a right answer on the exam morning.",
